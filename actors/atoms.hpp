@@ -1,0 +1,20 @@
+#pragma once
+
+// Atoms of microshop's interfaces. In CAF 0.17 an atom is a compile-time
+// constant and needs no type ID; CAF_ADD_ATOM keeps the 0.18 spelling.
+
+#include <caf/atom.hpp>
+#include <caf/type_id.hpp>
+
+CAF_ADD_ATOM(microshop, microshop::actors, create_atom, "create")
+CAF_ADD_ATOM(microshop, microshop::actors, list_atom, "list")
+CAF_ADD_ATOM(microshop, microshop::actors, verify_atom, "verify")
+CAF_ADD_ATOM(microshop, microshop::actors, store_atom, "store")
+CAF_ADD_ATOM(microshop, microshop::actors, tick_atom, "tick")
+
+namespace microshop::actors {
+
+using caf::get_atom;
+using caf::get_atom_v;
+
+} // namespace microshop::actors

@@ -1,0 +1,108 @@
+#include "actors/ids.hpp"
+
+#include <chrono>
+#include <mutex>
+#include <sodium.h>
+
+namespace microshop::actors {
+
+namespace {
+
+constexpr char hex_digits[] = "0123456789abcdef";
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  return -1;
+}
+
+uint64_t random_u64() {
+  uint64_t x;
+  randombytes_buf(&x, sizeof(x));
+  return x;
+}
+
+/// Hands out (timestamp, sequence) pairs that strictly increase.
+class clock_sequence {
+public:
+  std::pair<int64_t, uint16_t> next() {
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (now > last_ms_) {
+      last_ms_ = now;
+      // Start low in the 12-bit space to leave room for a burst.
+      seq_ = static_cast<uint16_t>(random_u64() & 0x1ff);
+    } else if (++seq_ > 0xfff) {
+      // More than the sequence holds in one millisecond: borrow the next one.
+      ++last_ms_;
+      seq_ = 0;
+    }
+    return {last_ms_, seq_};
+  }
+
+private:
+  std::mutex mtx_;
+  int64_t last_ms_ = 0;
+  uint16_t seq_ = 0;
+};
+
+} // namespace
+
+std::string format_uuid_v7(int64_t unix_ms, uint16_t seq, uint64_t rand) {
+  // Layout: 48-bit ms | 4-bit version | 12-bit seq | 2-bit variant | 62 random.
+  uint8_t b[16];
+  auto ms = static_cast<uint64_t>(unix_ms);
+  for (int i = 0; i < 6; ++i)
+    b[i] = static_cast<uint8_t>(ms >> (40 - 8 * i));
+  b[6] = static_cast<uint8_t>(0x70 | ((seq >> 8) & 0x0f));
+  b[7] = static_cast<uint8_t>(seq & 0xff);
+  b[8] = static_cast<uint8_t>(0x80 | ((rand >> 56) & 0x3f));
+  for (int i = 9; i < 16; ++i)
+    b[i] = static_cast<uint8_t>(rand >> (8 * (15 - i)));
+  std::string out;
+  out.reserve(36);
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10)
+      out.push_back('-');
+    out.push_back(hex_digits[b[i] >> 4]);
+    out.push_back(hex_digits[b[i] & 0x0f]);
+  }
+  return out;
+}
+
+std::string new_id() {
+  static clock_sequence clock;
+  auto [ms, seq] = clock.next();
+  return format_uuid_v7(ms, seq, random_u64());
+}
+
+bool is_valid_id(std::string_view text) {
+  if (text.size() != 36)
+    return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (text[i] != '-')
+        return false;
+    } else if (hex_value(text[i]) < 0) {
+      return false;
+    }
+  }
+  auto variant = hex_value(text[19]);
+  return text[14] == '7' && variant >= 8 && variant <= 11;
+}
+
+int64_t id_time_ms(std::string_view id) {
+  int64_t ms = 0;
+  for (size_t i = 0; i < 13; ++i) {
+    if (i == 8)
+      continue;
+    ms = (ms << 4) | hex_value(id[i]);
+  }
+  return ms;
+}
+
+} // namespace microshop::actors

@@ -1,0 +1,65 @@
+#pragma once
+
+// The order service's contract: what crosses the wire to and from the order
+// node.
+
+#include "actors/atoms.hpp"
+#include "persistence/records.hpp"
+
+#include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+#include <string>
+#include <vector>
+
+namespace microshop::actors {
+
+using persistence::line_item;
+using persistence::page;
+using order = persistence::order_record;
+
+/// An order to create: prices are already exact cents.
+struct new_order {
+  std::string user_id;
+  std::vector<line_item> products;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, new_order& x) {
+  return f(caf::meta::type_name("microshop::new_order"), x.user_id, x.products);
+}
+
+/// Which orders to list: all of them, or those of `user_id` when it is set.
+struct order_query {
+  std::string user_id;
+  page window;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order_query& x) {
+  return f(caf::meta::type_name("microshop::order_query"), x.user_id, x.window);
+}
+
+/// One page of orders in creation order; `more` when orders follow the last.
+struct order_page {
+  std::vector<order> items;
+  bool more = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order_page& x) {
+  return f(caf::meta::type_name("microshop::order_page"), x.items, x.more);
+}
+
+/// The order service. Errors: `errc::invalid` (naming the field),
+/// `errc::user_not_found`, `errc::order_not_found`, `errc::unavailable`
+/// (the user service did not answer in time), `errc::storage`.
+using order_actor = caf::typed_actor<
+    /// Accepts an order after the user service confirmed its user.
+    caf::replies_to<create_atom, new_order>::with<order>,
+    /// The order with this id.
+    caf::replies_to<get_atom, std::string>::with<order>,
+    /// A page of orders, oldest first, optionally of one user.
+    caf::replies_to<list_atom, order_query>::with<order_page>>;
+
+} // namespace microshop::actors

@@ -1,0 +1,35 @@
+#pragma once
+
+#include "actors/order_api.hpp"
+#include "actors/peer_link.hpp"
+#include "persistence/order_store.hpp"
+
+#include <caf/fwd.hpp>
+#include <caf/timespan.hpp>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+
+namespace microshop::actors {
+
+struct order_service_config {
+  /// Where the user node publishes the user actor.
+  peer_address users;
+  /// How long to wait for the user service to confirm a user.
+  caf::timespan verify_timeout = std::chrono::seconds(2);
+  /// How long one connect attempt to the user node may take.
+  caf::timespan connect_timeout = std::chrono::seconds(2);
+  /// Detached workers writing and reading the store.
+  size_t store_workers = 2;
+};
+
+/// The order service over `store`: connects to the user node (reconnecting
+/// after it restarts), asks it to verify each order's user with a finite
+/// timeout, and only then stores the order on a detached worker. With the
+/// user node away, creates fail fast with `errc::unavailable` and store
+/// nothing; reads keep working.
+order_actor spawn_order_service(caf::actor_system& sys,
+                                std::shared_ptr<persistence::order_store> store,
+                                const order_service_config& cfg);
+
+} // namespace microshop::actors

@@ -1,0 +1,44 @@
+#include "actors/password.hpp"
+
+#include "persistence/errc.hpp"
+
+#include <mutex>
+#include <sodium.h>
+
+namespace microshop::actors {
+
+namespace {
+
+void init_sodium() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (sodium_init() < 0)
+      std::abort(); // libsodium cannot work without a random source.
+  });
+}
+
+} // namespace
+
+pwhash_cost pwhash_cost::minimum() {
+  return {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN};
+}
+
+caf::expected<std::string> hash_password(std::string_view password,
+                                         const pwhash_cost& cost) {
+  init_sodium();
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(), cost.ops,
+                            cost.mem_bytes, crypto_pwhash_ALG_ARGON2ID13) != 0)
+    return caf::make_error(persistence::errc::storage,
+                           "password hashing ran out of memory");
+  return std::string{out};
+}
+
+bool verify_password(std::string_view hash, std::string_view password) {
+  init_sodium();
+  std::string h{hash};
+  return crypto_pwhash_str_verify(h.c_str(), password.data(),
+                                  password.size()) == 0;
+}
+
+} // namespace microshop::actors

@@ -1,0 +1,31 @@
+#pragma once
+
+// The one type-ID block of everything that crosses the wire; every node loads
+// it with `add_message_types`, so the names match on every node.
+
+#include "actors/order_api.hpp"
+#include "actors/user_api.hpp"
+
+#include <caf/fwd.hpp>
+#include <caf/type_id.hpp>
+
+CAF_BEGIN_TYPE_ID_BLOCK(microshop, caf::first_custom_type_id)
+
+  CAF_ADD_TYPE_ID(microshop, (microshop::persistence::page))
+  CAF_ADD_TYPE_ID(microshop, (microshop::actors::new_user))
+  CAF_ADD_TYPE_ID(microshop, (microshop::actors::user))
+  CAF_ADD_TYPE_ID(microshop, (microshop::actors::user_page))
+  CAF_ADD_TYPE_ID(microshop, (microshop::actors::new_order))
+  CAF_ADD_TYPE_ID(microshop, (microshop::persistence::order_record))
+  CAF_ADD_TYPE_ID(microshop, (microshop::actors::order_query))
+  CAF_ADD_TYPE_ID(microshop, (microshop::actors::order_page))
+
+CAF_END_TYPE_ID_BLOCK(microshop)
+
+namespace microshop::actors {
+
+/// Registers microshop's message types and error category with `cfg`; every
+/// node calls it before its actor system starts.
+void add_message_types(caf::actor_system_config& cfg);
+
+} // namespace microshop::actors

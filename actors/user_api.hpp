@@ -1,0 +1,70 @@
+#pragma once
+
+// The user service's contract: what crosses the wire to and from the user node.
+
+#include "actors/atoms.hpp"
+#include "persistence/records.hpp"
+
+#include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace microshop::actors {
+
+using persistence::page;
+
+/// A user to create, as the client sent it.
+struct new_user {
+  std::string username;
+  std::string email;
+  std::string password;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, new_user& x) {
+  return f(caf::meta::type_name("microshop::new_user"), x.username, x.email,
+           x.password);
+}
+
+/// A user as everyone but the user node sees it: no password, no hash.
+struct user {
+  std::string id;
+  std::string username;
+  std::string email;
+  int64_t created_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user& x) {
+  return f(caf::meta::type_name("microshop::user"), x.id, x.username, x.email,
+           x.created_ms);
+}
+
+/// One page of users in creation order; `more` when users follow the last.
+struct user_page {
+  std::vector<user> items;
+  bool more = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_page& x) {
+  return f(caf::meta::type_name("microshop::user_page"), x.items, x.more);
+}
+
+/// The user service. Errors: `errc::invalid` (naming the field),
+/// `errc::duplicate` (naming the field), `errc::user_not_found`,
+/// `errc::storage`.
+using user_actor = caf::typed_actor<
+    /// Creates a user; its password is stored only as an Argon2id hash.
+    caf::replies_to<create_atom, new_user>::with<user>,
+    /// The user with this id.
+    caf::replies_to<get_atom, std::string>::with<user>,
+    /// A page of users, oldest first.
+    caf::replies_to<list_atom, page>::with<user_page>,
+    /// Whether a user with this id exists.
+    caf::replies_to<verify_atom, std::string>::with<bool>>;
+
+} // namespace microshop::actors

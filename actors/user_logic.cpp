@@ -1,0 +1,63 @@
+#include "actors/user_logic.hpp"
+
+#include "actors/ids.hpp"
+#include "actors/validation.hpp"
+#include "persistence/errc.hpp"
+
+namespace microshop::actors {
+
+user public_view(const persistence::user_record& rec) {
+  return {rec.id, rec.username, rec.email, rec.created_ms};
+}
+
+caf::expected<user> create_user(persistence::user_store& store,
+                                const new_user& x, const pwhash_cost& cost) {
+  if (auto err = validate(x))
+    return err;
+  if (auto err = store.check_unique(x.username, x.email))
+    return err;
+  auto hash = hash_password(x.password, cost);
+  if (!hash)
+    return std::move(hash.error());
+  persistence::user_record rec;
+  rec.id = new_id();
+  rec.username = x.username;
+  rec.email = x.email;
+  rec.password_hash = std::move(*hash);
+  rec.created_ms = id_time_ms(rec.id);
+  if (auto err = store.insert(rec))
+    return err;
+  return public_view(rec);
+}
+
+caf::expected<user> find_user(const persistence::user_store& store,
+                              const std::string& id) {
+  if (!is_valid_id(id))
+    return caf::make_error(persistence::errc::user_not_found, "User not found");
+  auto rec = store.get(id);
+  if (!rec)
+    return std::move(rec.error());
+  return public_view(*rec);
+}
+
+caf::expected<user_page> list_users(const persistence::user_store& store,
+                                    const page& p) {
+  auto result = store.list(p);
+  if (!result)
+    return std::move(result.error());
+  user_page out;
+  out.more = result->more;
+  out.items.reserve(result->items.size());
+  for (const auto& rec : result->items)
+    out.items.push_back(public_view(rec));
+  return out;
+}
+
+caf::expected<bool> user_exists(const persistence::user_store& store,
+                                const std::string& id) {
+  if (!is_valid_id(id))
+    return false;
+  return store.contains(id);
+}
+
+} // namespace microshop::actors

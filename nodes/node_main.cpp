@@ -1,0 +1,62 @@
+#include "nodes/node_main.hpp"
+
+#include "actors/type_ids.hpp"
+
+#include <caf/io/middleman.hpp>
+#include <chrono>
+#include <csignal>
+#include <iostream>
+
+namespace microshop::nodes {
+
+namespace {
+
+sigset_t shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+} // namespace
+
+node_config::node_config() {
+  opt_group{custom_options_, "global"}
+      .add(host, "host", "address to listen on")
+      .add(port, "port", "port to listen on (0: any free port)");
+  set("middleman.heartbeat-interval", caf::timespan{std::chrono::seconds(1)});
+  set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(5)});
+  actors::add_message_types(*this);
+  load<caf::io::middleman>();
+}
+
+void block_shutdown_signals() {
+  auto set = shutdown_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void wait_for_shutdown_signal() {
+  auto set = shutdown_signals();
+  int sig = 0;
+  sigwait(&set, &sig);
+}
+
+std::optional<int> parse_args(node_config& cfg, int argc, char** argv) {
+  if (auto err = cfg.parse(argc, argv)) {
+    std::cerr << argv[0]
+              << ": bad arguments: " << caf::actor_system_config::render(err)
+              << std::endl;
+    return 1;
+  }
+  if (cfg.cli_helptext_printed)
+    return 0;
+  return std::nullopt;
+}
+
+int fail(const std::string& node, const std::string& text) {
+  std::cerr << node << ": " << text << std::endl;
+  return 1;
+}
+
+} // namespace microshop::nodes

@@ -1,0 +1,47 @@
+#pragma once
+
+// Private to persistence/: the one place that knows RocksDB's types.
+
+#include "persistence/records.hpp"
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <rocksdb/db.h>
+#include <string>
+#include <string_view>
+
+namespace microshop::persistence::detail {
+
+/// An open RocksDB directory with the read and write options of its store.
+struct db_handle {
+  std::unique_ptr<rocksdb::DB> db;
+  rocksdb::WriteOptions write;
+  rocksdb::ReadOptions read;
+  std::string path;
+};
+
+/// Opens (creating if missing) the database in `dir`; an `errc::storage`
+/// error names the path and the cause when that fails.
+caf::expected<std::shared_ptr<db_handle>>
+open_db(const std::filesystem::path& dir, const store_options& opts);
+
+/// An `errc::storage` error naming the database path, the action and `st`.
+caf::error storage_error(const db_handle& h, std::string_view action,
+                         const rocksdb::Status& st);
+
+/// Visits, in key order, the values of keys that start with `prefix` and sort
+/// after `prefix + after`; stops after `limit` values. Returns whether a
+/// further key with the prefix exists, or the first error.
+caf::expected<bool>
+scan(const db_handle& h, const std::string& prefix, std::string_view after,
+     uint32_t limit,
+     const std::function<caf::error(std::string_view key_suffix,
+                                    std::string_view value)>& visit);
+
+/// Writes `batch` with the store's write options.
+caf::error write(const db_handle& h, rocksdb::WriteBatch& batch);
+
+} // namespace microshop::persistence::detail

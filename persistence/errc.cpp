@@ -1,0 +1,40 @@
+#include "persistence/errc.hpp"
+
+#include <caf/atom.hpp>
+#include <caf/message.hpp>
+
+namespace microshop::persistence {
+
+std::string to_string(errc x) {
+  switch (x) {
+  case errc::user_not_found:
+    return "user_not_found";
+  case errc::order_not_found:
+    return "order_not_found";
+  case errc::duplicate:
+    return "duplicate";
+  case errc::invalid:
+    return "invalid";
+  case errc::unavailable:
+    return "unavailable";
+  case errc::storage:
+    return "storage";
+  }
+  return "unknown";
+}
+
+std::string error_text(const caf::error& err) {
+  if (!err)
+    return {};
+  const auto& ctx = err.context();
+  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+    return ctx.get_as<std::string>(0);
+  return {};
+}
+
+bool is(const caf::error& err, errc code) {
+  return err && err.category() == caf::atom("microshop") &&
+         err.code() == static_cast<uint8_t>(code);
+}
+
+} // namespace microshop::persistence

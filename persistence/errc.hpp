@@ -1,0 +1,40 @@
+#pragma once
+
+#include <caf/error.hpp>
+#include <caf/make_message.hpp>
+#include <caf/message.hpp>
+#include <cstdint>
+#include <string>
+
+namespace microshop::persistence {
+
+/// The domain's error codes; every failure in microshop is one of these or a
+/// CAF system error (`caf::sec`). The context of an error carries one
+/// human-readable string that is safe to show to a user.
+enum class errc : uint8_t {
+  /// No user has the given id.
+  user_not_found = 1,
+  /// No order has the given id.
+  order_not_found,
+  /// A unique value is taken; the context names the field.
+  duplicate,
+  /// Input breaks a rule; the context names the field and the rule.
+  invalid,
+  /// A service needed to answer cannot be reached in time.
+  unavailable,
+  /// The storage engine failed; the context names the path and the cause.
+  storage,
+};
+
+/// The enumerator's name, e.g. "user_not_found".
+std::string to_string(errc x);
+
+/// The error's message text, or an empty string when it carries none.
+std::string error_text(const caf::error& err);
+
+/// Returns true when `err` is the domain error `code`.
+bool is(const caf::error& err, errc code);
+
+} // namespace microshop::persistence
+
+CAF_ERROR_CODE_ENUM(microshop::persistence::errc, "microshop")

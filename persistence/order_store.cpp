@@ -1,0 +1,124 @@
+#include "persistence/order_store.hpp"
+
+#include "persistence/codec.hpp"
+#include "persistence/db.hpp"
+#include "persistence/errc.hpp"
+
+#include <rocksdb/write_batch.h>
+
+namespace microshop::persistence {
+
+namespace {
+
+// Key space: 'o' + id -> record; 'x' + user id + '/' + order id -> "".
+const std::string order_prefix = "o";
+
+std::string order_key(std::string_view id) {
+  std::string key = order_prefix;
+  key.append(id);
+  return key;
+}
+
+std::string index_prefix(std::string_view user_id) {
+  std::string key = "x";
+  key.append(user_id);
+  key.push_back('/');
+  return key;
+}
+
+} // namespace
+
+struct order_store::impl {
+  std::shared_ptr<detail::db_handle> h;
+
+  caf::error decode_into(std::string_view key, std::string_view value,
+                         std::vector<order_record>& out) const {
+    auto rec = detail::decode_order(value);
+    if (!rec)
+      return detail::storage_error(
+          *h, "decode order", rocksdb::Status::Corruption(std::string{key}));
+    out.push_back(std::move(*rec));
+    return caf::none;
+  }
+};
+
+order_store::order_store(std::shared_ptr<impl> ptr) : impl_(std::move(ptr)) {
+  // nop
+}
+
+caf::expected<order_store> order_store::open(const std::filesystem::path& dir,
+                                             const store_options& opts) {
+  auto h = detail::open_db(dir, opts);
+  if (!h)
+    return std::move(h.error());
+  auto ptr = std::make_shared<impl>();
+  ptr->h = std::move(*h);
+  return order_store{std::move(ptr)};
+}
+
+caf::error order_store::insert(const order_record& o) {
+  rocksdb::WriteBatch batch;
+  batch.Put(order_key(o.id), detail::encode(o));
+  batch.Put(index_prefix(o.user_id) + o.id, rocksdb::Slice{});
+  return detail::write(*impl_->h, batch);
+}
+
+caf::expected<order_record> order_store::get(std::string_view id) const {
+  auto& h = *impl_->h;
+  rocksdb::PinnableSlice value;
+  auto key = order_key(id);
+  auto st = h.db->Get(h.read, h.db->DefaultColumnFamily(), key, &value);
+  if (st.IsNotFound())
+    return caf::make_error(errc::order_not_found, "Order not found");
+  if (!st.ok())
+    return detail::storage_error(h, "read", st);
+  std::vector<order_record> out;
+  if (auto err = impl_->decode_into(key, value.ToStringView(), out))
+    return err;
+  return std::move(out.front());
+}
+
+caf::expected<page_of<order_record>> order_store::list(const page& p) const {
+  page_of<order_record> result;
+  result.items.reserve(p.limit);
+  auto more =
+      detail::scan(*impl_->h, order_prefix, p.after, p.limit,
+                   [&](std::string_view key, std::string_view value) {
+                     return impl_->decode_into(key, value, result.items);
+                   });
+  if (!more)
+    return std::move(more.error());
+  result.more = *more;
+  return result;
+}
+
+caf::expected<page_of<order_record>>
+order_store::list_by_user(std::string_view user_id, const page& p) const {
+  auto& h = *impl_->h;
+  std::vector<std::string> keys;
+  auto more = detail::scan(h, index_prefix(user_id), p.after, p.limit,
+                           [&](std::string_view order_id, std::string_view) {
+                             keys.push_back(order_key(order_id));
+                             return caf::error{};
+                           });
+  if (!more)
+    return std::move(more.error());
+  page_of<order_record> result;
+  result.more = *more;
+  if (keys.empty())
+    return result;
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<std::string> values;
+  auto statuses = h.db->MultiGet(h.read, slices, &values);
+  result.items.reserve(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!statuses[i].ok())
+      return detail::storage_error(h, "read indexed order " + keys[i],
+                                   statuses[i]);
+    if (auto err = impl_->decode_into(keys[i], values[i], result.items))
+      return err;
+  }
+  return result;
+}
+
+} // namespace microshop::persistence

@@ -1,0 +1,41 @@
+#pragma once
+
+#include "persistence/records.hpp"
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+#include <filesystem>
+#include <memory>
+#include <string_view>
+
+namespace microshop::persistence {
+
+/// Orders over one RocksDB directory, indexed by user. Thread-safe.
+class order_store {
+public:
+  /// The store over `dir` (created if missing), or `errc::storage` naming the
+  /// path and the cause.
+  static caf::expected<order_store> open(const std::filesystem::path& dir,
+                                         const store_options& opts = {});
+
+  /// Stores `o` and its by-user index entry in one atomic write.
+  [[nodiscard]] caf::error insert(const order_record& o);
+
+  /// The order, or `errc::order_not_found`.
+  [[nodiscard]] caf::expected<order_record> get(std::string_view id) const;
+
+  /// Orders in creation order after `p.after`, at most `p.limit` of them.
+  [[nodiscard]] caf::expected<page_of<order_record>> list(const page& p) const;
+
+  /// The orders of `user_id` in creation order after `p.after`, at most
+  /// `p.limit`, read through the by-user index.
+  [[nodiscard]] caf::expected<page_of<order_record>>
+  list_by_user(std::string_view user_id, const page& p) const;
+
+private:
+  struct impl;
+  explicit order_store(std::shared_ptr<impl> ptr);
+  std::shared_ptr<impl> impl_;
+};
+
+} // namespace microshop::persistence

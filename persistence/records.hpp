@@ -1,0 +1,75 @@
+#pragma once
+
+#include <caf/meta/type_name.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace microshop::persistence {
+
+/// A user as stored; `password_hash` never leaves the user node.
+struct user_record {
+  std::string id;
+  std::string username;
+  std::string email;
+  std::string password_hash;
+  int64_t created_ms = 0;
+};
+
+/// One product line of an order; money is in integer cents.
+struct line_item {
+  std::string product_id;
+  int64_t quantity = 0;
+  int64_t price_cents = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, line_item& x) {
+  return f(caf::meta::type_name("microshop::line_item"), x.product_id,
+           x.quantity, x.price_cents);
+}
+
+/// An accepted order; `total_cents` is the exact sum of price x quantity.
+struct order_record {
+  std::string id;
+  std::string user_id;
+  std::vector<line_item> products;
+  uint64_t total_cents = 0;
+  std::string status;
+  int64_t created_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order_record& x) {
+  return f(caf::meta::type_name("microshop::order"), x.id, x.user_id,
+           x.products, x.total_cents, x.status, x.created_ms);
+}
+
+/// A window of a list in creation order: at most `limit` items created after
+/// the item with id `after` (from the start when `after` is empty).
+struct page {
+  std::string after;
+  uint32_t limit = 100;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, page& x) {
+  return f(caf::meta::type_name("microshop::page"), x.after, x.limit);
+}
+
+/// One page of a list; `more` is true when items exist after the last one.
+template <class T> struct page_of {
+  std::vector<T> items;
+  bool more = false;
+};
+
+/// How a store writes.
+struct store_options {
+  /// Sync the WAL on every write: survives power loss, not only `kill -9`.
+  bool sync_writes = false;
+  /// Block cache for reads, in bytes.
+  size_t cache_bytes = size_t{64} << 20;
+};
+
+} // namespace microshop::persistence

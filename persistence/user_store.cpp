@@ -1,0 +1,139 @@
+#include "persistence/user_store.hpp"
+
+#include "persistence/codec.hpp"
+#include "persistence/db.hpp"
+#include "persistence/errc.hpp"
+
+#include <mutex>
+#include <rocksdb/write_batch.h>
+
+namespace microshop::persistence {
+
+namespace {
+
+// Key space: 'u' + id -> record; 'n' + lower(username) -> id;
+// 'e' + lower(email) -> id.
+const std::string user_prefix = "u";
+
+std::string lower_key(char prefix, std::string_view s) {
+  std::string key;
+  key.reserve(s.size() + 1);
+  key.push_back(prefix);
+  for (char c : s)
+    key.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  return key;
+}
+
+std::string user_key(std::string_view id) {
+  std::string key = user_prefix;
+  key.append(id);
+  return key;
+}
+
+} // namespace
+
+struct user_store::impl {
+  std::shared_ptr<detail::db_handle> h;
+  std::mutex insert_mtx;
+
+  /// Whether `key` exists, or a storage error.
+  caf::expected<bool> exists(const std::string& key) const {
+    rocksdb::PinnableSlice value;
+    auto st = h->db->Get(h->read, h->db->DefaultColumnFamily(), key, &value);
+    if (st.ok())
+      return true;
+    if (st.IsNotFound())
+      return false;
+    return detail::storage_error(*h, "read", st);
+  }
+
+  caf::error unique(std::string_view username, std::string_view email) const {
+    auto taken = exists(lower_key('n', username));
+    if (!taken)
+      return std::move(taken.error());
+    if (*taken)
+      return caf::make_error(errc::duplicate, "username already taken");
+    taken = exists(lower_key('e', email));
+    if (!taken)
+      return std::move(taken.error());
+    if (*taken)
+      return caf::make_error(errc::duplicate, "email already taken");
+    return caf::none;
+  }
+};
+
+user_store::user_store(std::shared_ptr<impl> ptr) : impl_(std::move(ptr)) {
+  // nop
+}
+
+caf::expected<user_store> user_store::open(const std::filesystem::path& dir,
+                                           const store_options& opts) {
+  auto h = detail::open_db(dir, opts);
+  if (!h)
+    return std::move(h.error());
+  auto ptr = std::make_shared<impl>();
+  ptr->h = std::move(*h);
+  return user_store{std::move(ptr)};
+}
+
+caf::error user_store::insert(const user_record& u) {
+  rocksdb::WriteBatch batch;
+  auto id_key = user_key(u.id);
+  auto bytes = detail::encode(u);
+  batch.Put(id_key, bytes);
+  batch.Put(lower_key('n', u.username), u.id);
+  batch.Put(lower_key('e', u.email), u.id);
+  // The check and the write form one critical section: this process is the
+  // database's only writer (RocksDB's LOCK file), so this is race-free.
+  std::lock_guard<std::mutex> guard{impl_->insert_mtx};
+  if (auto err = impl_->unique(u.username, u.email))
+    return err;
+  return detail::write(*impl_->h, batch);
+}
+
+caf::error user_store::check_unique(std::string_view username,
+                                    std::string_view email) const {
+  return impl_->unique(username, email);
+}
+
+caf::expected<user_record> user_store::get(std::string_view id) const {
+  auto& h = *impl_->h;
+  rocksdb::PinnableSlice value;
+  auto st =
+      h.db->Get(h.read, h.db->DefaultColumnFamily(), user_key(id), &value);
+  if (st.IsNotFound())
+    return caf::make_error(errc::user_not_found, "User not found");
+  if (!st.ok())
+    return detail::storage_error(h, "read", st);
+  auto rec = detail::decode_user(value.ToStringView());
+  if (!rec)
+    return detail::storage_error(h, "decode user",
+                                 rocksdb::Status::Corruption(user_key(id)));
+  return std::move(*rec);
+}
+
+caf::expected<bool> user_store::contains(std::string_view id) const {
+  return impl_->exists(user_key(id));
+}
+
+caf::expected<page_of<user_record>> user_store::list(const page& p) const {
+  page_of<user_record> result;
+  result.items.reserve(p.limit);
+  auto& h = *impl_->h;
+  auto more = detail::scan(
+      h, user_prefix, p.after, p.limit,
+      [&](std::string_view key, std::string_view value) -> caf::error {
+        auto rec = detail::decode_user(value);
+        if (!rec)
+          return detail::storage_error(
+              h, "decode user", rocksdb::Status::Corruption(std::string{key}));
+        result.items.push_back(std::move(*rec));
+        return caf::none;
+      });
+  if (!more)
+    return std::move(more.error());
+  result.more = *more;
+  return result;
+}
+
+} // namespace microshop::persistence
