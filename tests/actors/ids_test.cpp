@@ -1,0 +1,73 @@
+#include "actors/ids.hpp"
+
+#include <algorithm>
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <set>
+#include <thread>
+
+using namespace microshop::actors;
+
+BOOST_AUTO_TEST_SUITE(ids)
+
+BOOST_AUTO_TEST_CASE(an_id_is_uuid_v7_text_carrying_its_creation_time) {
+  auto before = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  auto id = new_id();
+  BOOST_CHECK_EQUAL(id.size(), 36u);
+  BOOST_CHECK(is_valid_id(id));
+  BOOST_CHECK_EQUAL(id[14], '7');
+  BOOST_CHECK(id_time_ms(id) >= before);
+  BOOST_CHECK(id_time_ms(id) < before + 1000);
+}
+
+BOOST_AUTO_TEST_CASE(a_burst_within_one_millisecond_still_sorts_by_creation) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20000; ++i)
+    ids.push_back(new_id());
+  BOOST_CHECK(std::is_sorted(ids.begin(), ids.end()));
+  BOOST_CHECK(std::adjacent_find(ids.begin(), ids.end()) == ids.end());
+}
+
+BOOST_AUTO_TEST_CASE(ids_from_many_threads_are_distinct) {
+  std::vector<std::vector<std::string>> per_thread(8);
+  std::vector<std::thread> threads;
+  for (auto& out : per_thread)
+    threads.emplace_back([&out] {
+      for (int i = 0; i < 5000; ++i)
+        out.push_back(new_id());
+    });
+  for (auto& t : threads)
+    t.join();
+  std::set<std::string> all;
+  for (auto& out : per_thread) {
+    BOOST_CHECK(std::is_sorted(out.begin(), out.end()));
+    all.insert(out.begin(), out.end());
+  }
+  BOOST_CHECK_EQUAL(all.size(), 40000u);
+}
+
+BOOST_AUTO_TEST_CASE(the_same_instant_on_two_nodes_gives_different_ids) {
+  // Two nodes share no sequence: only the random bits keep them apart.
+  auto a = format_uuid_v7(1764087439123, 5, 0x0123456789abcdefull);
+  auto b = format_uuid_v7(1764087439123, 5, 0x0fedcba987654321ull);
+  BOOST_CHECK(a != b);
+  BOOST_CHECK(is_valid_id(a) && is_valid_id(b));
+  BOOST_CHECK_EQUAL(id_time_ms(a), 1764087439123);
+}
+
+BOOST_AUTO_TEST_CASE(rejects_text_that_is_not_a_v7_id) {
+  auto id = new_id();
+  BOOST_CHECK(!is_valid_id(""));
+  BOOST_CHECK(!is_valid_id(id.substr(1)));
+  auto upper = id;
+  std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+  BOOST_CHECK(!is_valid_id(upper == id ? "x" : upper));
+  auto v4 = id;
+  v4[14] = '4';
+  BOOST_CHECK(!is_valid_id(v4));
+  BOOST_CHECK(!is_valid_id("../../etc/passwd-000000000000000000"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

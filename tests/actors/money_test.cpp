@@ -1,0 +1,56 @@
+#include "actors/money.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using namespace microshop::actors;
+
+BOOST_AUTO_TEST_SUITE(money)
+
+BOOST_AUTO_TEST_CASE(parses_numbers_with_up_to_two_decimals_exactly) {
+  BOOST_CHECK_EQUAL(*cents_from_number(19.99), 1999);
+  BOOST_CHECK_EQUAL(*cents_from_number(0.1), 10);
+  BOOST_CHECK_EQUAL(*cents_from_number(0.29), 29);
+  BOOST_CHECK_EQUAL(*cents_from_number(1.1), 110);
+  BOOST_CHECK_EQUAL(*cents_from_number(0.0), 0);
+  BOOST_CHECK_EQUAL(*cents_from_number(1e9), 100'000'000'000);
+  BOOST_CHECK_EQUAL(*cents_from_number(999999999.99), 99'999'999'999);
+  BOOST_CHECK_EQUAL(*cents_from_number(4.35), 435);
+}
+
+BOOST_AUTO_TEST_CASE(rejects_more_decimals_negatives_and_out_of_range) {
+  BOOST_CHECK(!cents_from_number(1.005));
+  BOOST_CHECK(!cents_from_number(0.001));
+  BOOST_CHECK(!cents_from_number(19.999));
+  BOOST_CHECK(!cents_from_number(-1));
+  BOOST_CHECK(!cents_from_number(-0.01));
+  BOOST_CHECK(!cents_from_number(1e9 + 0.01));
+  BOOST_CHECK(!cents_from_number(std::numeric_limits<double>::infinity()));
+  BOOST_CHECK(!cents_from_number(std::numeric_limits<double>::quiet_NaN()));
+}
+
+BOOST_AUTO_TEST_CASE(parses_integers_as_whole_units) {
+  BOOST_CHECK_EQUAL(*cents_from_integer(5), 500);
+  BOOST_CHECK_EQUAL(*cents_from_integer(1'000'000'000), 100'000'000'000);
+  BOOST_CHECK(!cents_from_integer(1'000'000'001));
+  BOOST_CHECK(!cents_from_integer(-1));
+}
+
+BOOST_AUTO_TEST_CASE(formats_without_float_noise_or_trailing_zeros) {
+  BOOST_CHECK_EQUAL(format_cents(30), "0.3");
+  BOOST_CHECK_EQUAL(format_cents(1999), "19.99");
+  BOOST_CHECK_EQUAL(format_cents(500), "5");
+  BOOST_CHECK_EQUAL(format_cents(5), "0.05");
+  BOOST_CHECK_EQUAL(format_cents(0), "0");
+  BOOST_CHECK_EQUAL(format_cents(10'000'000'000'000'000'000u),
+                    "100000000000000000");
+}
+
+BOOST_AUTO_TEST_CASE(totals_are_exact_sums_in_cents) {
+  std::vector<microshop::persistence::line_item> items{
+    {"a", 1, 10}, {"b", 1, 10}, {"c", 1, 10}};
+  BOOST_CHECK_EQUAL(format_cents(total_cents(items)), "0.3");
+  items.assign(100, {"max", 1'000'000, 100'000'000'000});
+  BOOST_CHECK_EQUAL(total_cents(items), 10'000'000'000'000'000'000u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

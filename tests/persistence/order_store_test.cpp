@@ -1,0 +1,128 @@
+#include "persistence/order_store.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include "actors/ids.hpp"
+#include "persistence/errc.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace microshop;
+using namespace microshop::persistence;
+using microshop::testing::temp_dir;
+
+namespace {
+
+order_record make_order(const std::string& user_id, int n) {
+  order_record o;
+  o.id = actors::new_id();
+  o.user_id = user_id;
+  o.products = {{"sku-" + std::to_string(n), n + 1, 1999},
+                {"gift", 1, 0}};
+  o.total_cents = 1999u * static_cast<uint64_t>(n + 1);
+  o.status = "pending";
+  o.created_ms = actors::id_time_ms(o.id);
+  return o;
+}
+
+order_store open_store(const temp_dir& dir) {
+  auto store = order_store::open(dir / "orders");
+  BOOST_REQUIRE_MESSAGE(store, (store ? "" : error_text(store.error())));
+  return std::move(*store);
+}
+
+std::vector<std::string> ids_of(const std::vector<order_record>& xs) {
+  std::vector<std::string> out;
+  for (auto& x : xs)
+    out.push_back(x.id);
+  return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(order_store_suite)
+
+BOOST_AUTO_TEST_CASE(stores_an_order_and_reads_it_back_field_by_field) {
+  temp_dir dir;
+  auto store = open_store(dir);
+  auto o = make_order(actors::new_id(), 2);
+  BOOST_REQUIRE(!store.insert(o));
+  auto got = store.get(o.id);
+  BOOST_REQUIRE(got);
+  BOOST_CHECK_EQUAL(got->user_id, o.user_id);
+  BOOST_REQUIRE_EQUAL(got->products.size(), 2u);
+  BOOST_CHECK_EQUAL(got->products[0].product_id, "sku-2");
+  BOOST_CHECK_EQUAL(got->products[0].quantity, 3);
+  BOOST_CHECK_EQUAL(got->products[0].price_cents, 1999);
+  BOOST_CHECK_EQUAL(got->total_cents, o.total_cents);
+  BOOST_CHECK_EQUAL(got->status, "pending");
+  BOOST_CHECK_EQUAL(got->created_ms, o.created_ms);
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_id_is_order_not_found) {
+  temp_dir dir;
+  auto store = open_store(dir);
+  auto got = store.get(actors::new_id());
+  BOOST_REQUIRE(!got);
+  BOOST_CHECK(is(got.error(), errc::order_not_found));
+}
+
+BOOST_AUTO_TEST_CASE(lists_one_users_orders_through_the_index_across_pages) {
+  temp_dir dir;
+  auto store = open_store(dir);
+  auto alice = actors::new_id();
+  auto bob = actors::new_id();
+  std::vector<std::string> alices;
+  for (int i = 0; i < 23; ++i) {
+    auto o = make_order(i % 3 == 0 ? bob : alice, i);
+    if (o.user_id == alice)
+      alices.push_back(o.id);
+    BOOST_REQUIRE(!store.insert(o));
+  }
+  std::vector<std::string> seen;
+  page p{"", 5};
+  int pages = 0;
+  for (;;) {
+    auto result = store.list_by_user(alice, p);
+    BOOST_REQUIRE(result);
+    ++pages;
+    for (auto& o : result->items)
+      BOOST_CHECK_EQUAL(o.user_id, alice);
+    auto ids = ids_of(result->items);
+    seen.insert(seen.end(), ids.begin(), ids.end());
+    if (!result->more)
+      break;
+    p.after = ids.back();
+  }
+  BOOST_CHECK(seen == alices);
+  BOOST_CHECK_EQUAL(pages, 3);
+  auto nobody = store.list_by_user(actors::new_id(), {});
+  BOOST_REQUIRE(nobody);
+  BOOST_CHECK(nobody->items.empty());
+  BOOST_CHECK(!nobody->more);
+}
+
+BOOST_AUTO_TEST_CASE(lists_all_orders_oldest_first_and_keeps_them_on_reopen) {
+  temp_dir dir;
+  std::vector<std::string> ids;
+  {
+    auto store = open_store(dir);
+    for (int i = 0; i < 12; ++i) {
+      auto o = make_order(actors::new_id(), i);
+      ids.push_back(o.id);
+      BOOST_REQUIRE(!store.insert(o));
+    }
+  }
+  auto store = open_store(dir);
+  auto first = store.list({"", 7});
+  BOOST_REQUIRE(first);
+  BOOST_CHECK(first->more);
+  auto second = store.list({first->items.back().id, 7});
+  BOOST_REQUIRE(second);
+  BOOST_CHECK(!second->more);
+  auto all = ids_of(first->items);
+  auto rest = ids_of(second->items);
+  all.insert(all.end(), rest.begin(), rest.end());
+  BOOST_CHECK(all == ids);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,138 @@
+#include "support/process.hpp"
+
+#include <csignal>
+#include <fcntl.h>
+#include <fstream>
+#include <netinet/in.h>
+#include <sstream>
+#include <stdexcept>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace microshop::testing {
+
+namespace {
+
+sockaddr_in loopback(uint16_t port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  return addr;
+}
+
+} // namespace
+
+uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  auto addr = loopback(0);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    throw std::runtime_error("bind failed");
+  }
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool wait_until(const std::function<bool()>& pred,
+                std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+bool port_open(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  auto addr = loopback(port);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr))
+            == 0;
+  ::close(fd);
+  return ok;
+}
+
+child_process::child_process(std::filesystem::path exe,
+                             std::vector<std::string> args,
+                             std::filesystem::path log)
+  : exe_(std::move(exe)), args_(std::move(args)), log_(std::move(log)) {
+  spawn();
+}
+
+child_process::~child_process() {
+  if (pid_ > 0 && status_ < 0)
+    kill9();
+}
+
+void child_process::spawn() {
+  std::vector<char*> argv;
+  auto exe = exe_.string();
+  argv.push_back(exe.data());
+  for (auto& a : args_)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_ = ::fork();
+  if (pid_ < 0)
+    throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::close(fd);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+}
+
+void child_process::signal(int sig) {
+  if (pid_ > 0 && status_ < 0)
+    ::kill(pid_, sig);
+}
+
+void child_process::kill9() {
+  signal(SIGKILL);
+  wait(std::chrono::seconds(10));
+}
+
+int child_process::wait(std::chrono::milliseconds timeout) {
+  if (status_ >= 0)
+    return status_;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int st = 0;
+    auto r = ::waitpid(pid_, &st, WNOHANG);
+    if (r == pid_) {
+      status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      return status_;
+    }
+    if (std::chrono::steady_clock::now() > deadline)
+      return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+bool child_process::running() {
+  return wait(std::chrono::milliseconds(0)) < 0;
+}
+
+std::string child_process::output() const {
+  std::ifstream in{log_};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::filesystem::path bin_dir() {
+  return MICROSHOP_BIN_DIR;
+}
+
+} // namespace microshop::testing

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace microshop::testing {
+
+/// A free TCP port on 127.0.0.1 at the time of the call.
+uint16_t free_port();
+
+/// Polls `pred` every 10 ms until it holds or `timeout` passes; returns
+/// whether it held.
+bool wait_until(const std::function<bool()>& pred,
+                std::chrono::milliseconds timeout);
+
+/// Whether something accepts TCP connections on 127.0.0.1:`port`.
+bool port_open(uint16_t port);
+
+/// A real child process whose stdout and stderr go to `log`. Killed with
+/// SIGKILL when the object goes away, if still running.
+class child_process {
+public:
+  child_process(std::filesystem::path exe, std::vector<std::string> args,
+                std::filesystem::path log);
+  ~child_process();
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  pid_t pid() const {
+    return pid_;
+  }
+
+  /// Sends `sig` to the process.
+  void signal(int sig);
+
+  /// Sends SIGKILL and reaps the process.
+  void kill9();
+
+  /// Waits up to `timeout` for the process to exit; its exit code, or -1 on
+  /// timeout, or 128 + signal when a signal ended it.
+  int wait(std::chrono::milliseconds timeout);
+
+  /// Whether the process has not exited yet.
+  bool running();
+
+  /// Everything the process printed so far.
+  std::string output() const;
+
+private:
+  void spawn();
+
+  std::filesystem::path exe_;
+  std::vector<std::string> args_;
+  std::filesystem::path log_;
+  pid_t pid_ = -1;
+  int status_ = -1;
+};
+
+/// The directory of the built node executables.
+std::filesystem::path bin_dir();
+
+} // namespace microshop::testing
