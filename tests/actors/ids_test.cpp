@@ -12,8 +12,8 @@ BOOST_AUTO_TEST_SUITE(ids)
 
 BOOST_AUTO_TEST_CASE(an_id_is_uuid_v7_text_carrying_its_creation_time) {
   auto before = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::system_clock::now().time_since_epoch())
-                  .count();
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
   auto id = new_id();
   BOOST_CHECK_EQUAL(id.size(), 36u);
   BOOST_CHECK(is_valid_id(id));

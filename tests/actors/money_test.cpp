@@ -47,7 +47,7 @@ BOOST_AUTO_TEST_CASE(formats_without_float_noise_or_trailing_zeros) {
 
 BOOST_AUTO_TEST_CASE(totals_are_exact_sums_in_cents) {
   std::vector<microshop::persistence::line_item> items{
-    {"a", 1, 10}, {"b", 1, 10}, {"c", 1, 10}};
+      {"a", 1, 10}, {"b", 1, 10}, {"c", 1, 10}};
   BOOST_CHECK_EQUAL(format_cents(total_cents(items)), "0.3");
   items.assign(100, {"max", 1'000'000, 100'000'000'000});
   BOOST_CHECK_EQUAL(total_cents(items), 10'000'000'000'000'000'000u);

@@ -6,7 +6,8 @@ using namespace microshop::actors;
 
 BOOST_AUTO_TEST_SUITE(password)
 
-BOOST_AUTO_TEST_CASE(hashes_with_argon2id_and_verifies_only_the_right_password) {
+BOOST_AUTO_TEST_CASE(
+    hashes_with_argon2id_and_verifies_only_the_right_password) {
   auto hash = hash_password("correct horse", pwhash_cost::minimum());
   BOOST_REQUIRE(hash);
   BOOST_CHECK(hash->rfind("$argon2id$", 0) == 0);

@@ -1,11 +1,10 @@
-#include "actors/user_logic.hpp"
-
-#include <boost/test/unit_test.hpp>
-
 #include "actors/ids.hpp"
 #include "actors/order_logic.hpp"
+#include "actors/user_logic.hpp"
 #include "persistence/errc.hpp"
 #include "support/temp_dir.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace microshop;
 using namespace microshop::actors;
@@ -37,8 +36,8 @@ BOOST_AUTO_TEST_CASE(a_duplicate_or_invalid_user_is_refused_and_not_stored) {
   auto store = persistence::user_store::open(dir / "users");
   BOOST_REQUIRE(store);
   auto cost = pwhash_cost::minimum();
-  BOOST_REQUIRE(create_user(*store, {"alice", "a@example.com", "password1"},
-                            cost));
+  BOOST_REQUIRE(
+      create_user(*store, {"alice", "a@example.com", "password1"}, cost));
   auto dup = create_user(*store, {"ALICE", "b@example.com", "password1"}, cost);
   BOOST_CHECK(is(dup.error(), errc::duplicate));
   auto bad = create_user(*store, {"bob", "b@example", "password1"}, cost);

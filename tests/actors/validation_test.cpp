@@ -1,9 +1,8 @@
+#include "actors/ids.hpp"
 #include "actors/validation.hpp"
+#include "persistence/errc.hpp"
 
 #include <boost/test/unit_test.hpp>
-
-#include "actors/ids.hpp"
-#include "persistence/errc.hpp"
 
 using namespace microshop::actors;
 using microshop::persistence::errc;
@@ -40,8 +39,8 @@ BOOST_AUTO_TEST_CASE(rejects_usernames_too_short_too_long_or_with_other_chars) {
 }
 
 BOOST_AUTO_TEST_CASE(accepts_ordinary_emails) {
-  for (auto email : {"a@b.co", "first.last+tag@sub.example-domain.org",
-                     "UPPER@EXAMPLE.COM"})
+  for (auto email :
+       {"a@b.co", "first.last+tag@sub.example-domain.org", "UPPER@EXAMPLE.COM"})
     BOOST_CHECK_MESSAGE(!validate_email(email), email);
   auto local64 = std::string(64, 'l') + "@example.com";
   BOOST_CHECK(!validate_email(local64));
@@ -55,8 +54,8 @@ BOOST_AUTO_TEST_CASE(rejects_emails_breaking_any_rule) {
         std::string{"a@@example.com"}, std::string{"a@b@example.com"},
         std::string{"a@localhost"}, std::string{"a@exa_mple.com"},
         std::string{"a@.example.com"}, std::string{"a@example..com"},
-        std::string{"a@example.com."}, std::string{"a b@example.com"},
-        local65, long_domain})
+        std::string{"a@example.com."}, std::string{"a b@example.com"}, local65,
+        long_domain})
     BOOST_CHECK_MESSAGE(invalid_naming(validate_email(email), "email"), email);
 }
 
@@ -64,8 +63,8 @@ BOOST_AUTO_TEST_CASE(counts_password_length_in_characters_not_bytes) {
   BOOST_CHECK(!validate_password("12345678"));
   BOOST_CHECK(!validate_password(std::string(128, 'p')));
   BOOST_CHECK(invalid_naming(validate_password("1234567"), "password"));
-  BOOST_CHECK(invalid_naming(validate_password(std::string(129, 'p')),
-                             "password"));
+  BOOST_CHECK(
+      invalid_naming(validate_password(std::string(129, 'p')), "password"));
   // Seven two-byte characters are 14 bytes but still too short.
   BOOST_CHECK(invalid_naming(validate_password("\xc3\xa9\xc3\xa9\xc3\xa9\xc3"
                                                "\xa9\xc3\xa9\xc3\xa9\xc3\xa9"),
@@ -80,8 +79,7 @@ BOOST_AUTO_TEST_CASE(never_quotes_the_password_in_an_error) {
 BOOST_AUTO_TEST_CASE(a_user_reports_its_first_broken_field) {
   BOOST_CHECK(!validate(new_user{"alice", "a@example.com", "password1"}));
   BOOST_CHECK(invalid_naming(validate(new_user{"a", "bad", "x"}), "username"));
-  BOOST_CHECK(
-    invalid_naming(validate(new_user{"alice", "bad", "x"}), "email"));
+  BOOST_CHECK(invalid_naming(validate(new_user{"alice", "bad", "x"}), "email"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

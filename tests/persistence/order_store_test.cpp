@@ -1,10 +1,9 @@
-#include "persistence/order_store.hpp"
-
-#include <boost/test/unit_test.hpp>
-
 #include "actors/ids.hpp"
 #include "persistence/errc.hpp"
+#include "persistence/order_store.hpp"
 #include "support/temp_dir.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace microshop;
 using namespace microshop::persistence;
@@ -16,8 +15,7 @@ order_record make_order(const std::string& user_id, int n) {
   order_record o;
   o.id = actors::new_id();
   o.user_id = user_id;
-  o.products = {{"sku-" + std::to_string(n), n + 1, 1999},
-                {"gift", 1, 0}};
+  o.products = {{"sku-" + std::to_string(n), n + 1, 1999}, {"gift", 1, 0}};
   o.total_cents = 1999u * static_cast<uint64_t>(n + 1);
   o.status = "pending";
   o.created_ms = actors::id_time_ms(o.id);

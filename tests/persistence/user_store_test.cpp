@@ -1,4 +1,7 @@
+#include "actors/ids.hpp"
+#include "persistence/errc.hpp"
 #include "persistence/user_store.hpp"
+#include "support/temp_dir.hpp"
 
 #include <atomic>
 #include <boost/test/unit_test.hpp>
@@ -6,10 +9,6 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
-
-#include "actors/ids.hpp"
-#include "persistence/errc.hpp"
-#include "support/temp_dir.hpp"
 
 using namespace microshop;
 using namespace microshop::persistence;
@@ -67,8 +66,8 @@ BOOST_AUTO_TEST_CASE(refuses_a_username_taken_in_another_case) {
   auto err = store.insert(make_user("aLICE", "b@example.com"));
   BOOST_CHECK(is(err, errc::duplicate));
   BOOST_CHECK_EQUAL(error_text(err), "username already taken");
-  BOOST_CHECK(is(store.check_unique("ALICE", "c@example.com"),
-                 errc::duplicate));
+  BOOST_CHECK(
+      is(store.check_unique("ALICE", "c@example.com"), errc::duplicate));
 }
 
 BOOST_AUTO_TEST_CASE(refuses_an_email_taken_in_another_case) {
@@ -127,8 +126,8 @@ BOOST_AUTO_TEST_CASE(reopening_the_store_keeps_every_record) {
   auto store = open_store(dir);
   for (auto& id : ids)
     BOOST_CHECK(store.get(id));
-  BOOST_CHECK(is(store.insert(make_user("U7", "x@example.com")),
-                 errc::duplicate));
+  BOOST_CHECK(
+      is(store.insert(make_user("U7", "x@example.com")), errc::duplicate));
 }
 
 BOOST_AUTO_TEST_CASE(lists_users_in_creation_order_across_pages) {
@@ -171,7 +170,7 @@ BOOST_AUTO_TEST_CASE(a_directory_held_by_another_process_is_a_clear_error) {
   if (child == 0) {
     auto store = user_store::open(dir / "users");
     char c = store ? 'y' : 'n';
-    (void) !::write(ready[1], &c, 1);
+    (void)!::write(ready[1], &c, 1);
     ::sleep(30);
     ::_exit(0);
   }
@@ -195,8 +194,8 @@ BOOST_AUTO_TEST_CASE(a_path_that_is_a_file_is_a_clear_error) {
   auto store = user_store::open(dir / "file");
   BOOST_REQUIRE(!store);
   BOOST_CHECK(is(store.error(), errc::storage));
-  BOOST_CHECK(error_text(store.error()).find((dir / "file").string())
-              != std::string::npos);
+  BOOST_CHECK(error_text(store.error()).find((dir / "file").string()) !=
+              std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -52,8 +52,8 @@ bool wait_until(const std::function<bool()>& pred,
 bool port_open(uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   auto addr = loopback(port);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr))
-            == 0;
+  bool ok =
+      ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   ::close(fd);
   return ok;
 }
@@ -61,7 +61,7 @@ bool port_open(uint16_t port) {
 child_process::child_process(std::filesystem::path exe,
                              std::vector<std::string> args,
                              std::filesystem::path log)
-  : exe_(std::move(exe)), args_(std::move(args)), log_(std::move(log)) {
+    : exe_(std::move(exe)), args_(std::move(args)), log_(std::move(log)) {
   spawn();
 }
 

@@ -5,9 +5,8 @@
 #include <filesystem>
 #include <functional>
 #include <string>
-#include <vector>
-
 #include <sys/types.h>
+#include <vector>
 
 namespace microshop::testing {
 

@@ -7,8 +7,8 @@
 namespace microshop::testing {
 
 temp_dir::temp_dir() {
-  auto tmpl = (std::filesystem::temp_directory_path() / "microshop-XXXXXX")
-                .string();
+  auto tmpl =
+      (std::filesystem::temp_directory_path() / "microshop-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr)
     throw std::runtime_error("mkdtemp failed");
   path_ = tmpl;
