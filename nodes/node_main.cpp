@@ -25,6 +25,13 @@ node_config::node_config() {
   opt_group{custom_options_, "global"}
       .add(host, "host", "address to listen on")
       .add(port, "port", "port to listen on (0: any free port)");
+  // Measured on the 2-core target (README, Performance): work sharing with
+  // blocking idle workers beats work stealing, whose polling naps cost a
+  // context switch each; BASP messages are deserialized on the multiplexer
+  // thread instead of a hop to BASP worker threads.
+  set("scheduler.policy", caf::atom("sharing"));
+  set("scheduler.max-threads", size_t{2});
+  set("middleman.workers", size_t{0});
   set("middleman.heartbeat-interval", caf::timespan{std::chrono::seconds(1)});
   set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(5)});
   actors::add_message_types(*this);

@@ -1,0 +1,362 @@
+#include "http_edge/edge.hpp"
+
+#include "actors/ids.hpp"
+#include "actors/order_api.hpp"
+#include "actors/user_api.hpp"
+#include "actors/validation.hpp"
+#include "http_edge/api.hpp"
+#include "http_edge/router.hpp"
+#include "persistence/errc.hpp"
+
+#include <caf/io/broker.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+
+CAF_ADD_ATOM(microshop, microshop::http_edge, listen_atom, "listen")
+
+namespace microshop::http_edge {
+
+namespace {
+
+using caf::io::connection_handle;
+using clock = std::chrono::steady_clock;
+using persistence::errc;
+
+constexpr auto tick_interval = std::chrono::milliseconds(100);
+
+/// Which node a pending response waits for.
+enum class waits_on { nothing, users, orders };
+
+/// A response slot: requests on one connection are answered in order.
+struct slot {
+  bool ready = false;
+  bool keep_alive = true;
+  waits_on node = waits_on::nothing;
+  response resp;
+};
+
+struct connection {
+  explicit connection(request_limits limits) : parser(limits) {
+    // nop
+  }
+  request_parser parser;
+  uint64_t next_seq = 0;
+  uint64_t next_out = 0;
+  std::map<uint64_t, slot> slots;
+  /// No further requests are read (after Connection: close or an error).
+  bool closing = false;
+  clock::time_point last_rx = clock::now();
+};
+
+struct edge_state {
+  edge_config cfg;
+  actors::peer_link<actors::user_actor> users;
+  actors::peer_link<actors::order_actor> orders;
+  std::unordered_map<connection_handle, std::unique_ptr<connection>> conns;
+};
+
+using edge_broker = caf::io::stateful_broker<edge_state>;
+
+/// Sends what is ready, in order; closes the connection after a response
+/// that ends it.
+void flush_ready(edge_broker* self, connection_handle hdl, connection& c) {
+  auto& buf = self->wr_buf(hdl);
+  bool close = false;
+  for (auto i = c.slots.find(c.next_out); i != c.slots.end() && i->second.ready;
+       i = c.slots.find(c.next_out)) {
+    auto& s = i->second;
+    close = !s.keep_alive || s.resp.close;
+    write_response(s.resp, !close, buf);
+    c.slots.erase(i);
+    ++c.next_out;
+    if (close)
+      break;
+  }
+  self->flush(hdl);
+  if (close) {
+    self->close(hdl);
+    self->state.conns.erase(hdl);
+  }
+}
+
+/// Fills slot `seq` of `hdl` unless the connection or slot is gone or
+/// already answered (a late reply after a node was declared down).
+void complete(edge_broker* self, connection_handle hdl, uint64_t seq,
+              response resp) {
+  auto ci = self->state.conns.find(hdl);
+  if (ci == self->state.conns.end())
+    return;
+  auto& c = *ci->second;
+  auto si = c.slots.find(seq);
+  if (si == c.slots.end() || si->second.ready)
+    return;
+  si->second.ready = true;
+  si->second.node = waits_on::nothing;
+  si->second.resp = std::move(resp);
+  if (seq == c.next_out)
+    flush_ready(self, hdl, c);
+}
+
+/// Asks a node and completes the slot with `on_value(reply)` or the mapped
+/// error; the slot remembers the node so that its loss answers 503 at once.
+template <class Reply, class Handle, class OnValue, class... Ts>
+void ask(edge_broker* self, connection_handle hdl, uint64_t seq,
+         const actors::peer_link<Handle>& link, waits_on node,
+         std::string service, OnValue on_value, Ts&&... xs) {
+  if (!link.connected()) {
+    complete(self, hdl, seq, unavailable(service));
+    return;
+  }
+  self->state.conns[hdl]->slots[seq].node = node;
+  self->request(link.handle(), self->state.cfg.request_timeout,
+                std::forward<Ts>(xs)...)
+      .then([=](Reply& reply) { complete(self, hdl, seq, on_value(reply)); },
+            [=](caf::error& err) {
+              complete(self, hdl, seq, error_to_response(err, service));
+            });
+}
+
+response preflight(const http_request& req, resource r) {
+  response resp{204};
+  resp.headers.emplace_back("Access-Control-Allow-Methods",
+                            std::string{allowed_methods(r)});
+  auto requested = req.header("access-control-request-headers");
+  resp.headers.emplace_back("Access-Control-Allow-Headers",
+                            requested ? *requested : "Content-Type");
+  resp.headers.emplace_back("Access-Control-Max-Age", "600");
+  return resp;
+}
+
+response readiness(const edge_state& st) {
+  bool ready = st.users.connected() && st.orders.connected();
+  auto state = [](bool up) { return up ? "true" : "false"; };
+  response r{ready ? 200 : 503};
+  r.body =
+      std::string{"{\"status\":\""} + (ready ? "ready" : "not ready") +
+      "\",\"nodes\":{\"users\":{\"connected\":" + state(st.users.connected()) +
+      "},\"orders\":{\"connected\":" + state(st.orders.connected()) + "}}}";
+  return r;
+}
+
+/// Validates a POST body's media type and parses it.
+template <class Parse>
+auto parse_body(const http_request& req, Parse parse)
+    -> std::pair<decltype(parse(req.body)), std::optional<response>> {
+  if (!is_json_content_type(req.header("content-type")))
+    return {caf::error{},
+            error_response(415, "Content-Type must be application/json")};
+  auto x = parse(req.body);
+  if (!x)
+    return {std::move(x),
+            error_response(400, persistence::error_text(x.error()))};
+  if (auto err = actors::validate(*x)) {
+    auto resp = persistence::is(err, errc::user_not_found)
+                    ? error_response(400, "User not found")
+                    : error_response(400, persistence::error_text(err));
+    return {std::move(x), std::move(resp)};
+  }
+  return {std::move(x), std::nullopt};
+}
+
+/// Answers one request, now or when a node replies.
+void dispatch(edge_broker* self, connection_handle hdl, uint64_t seq,
+              http_request& req) {
+  auto& st = self->state;
+  auto rt = match(req.target);
+  auto done = [&](response r) { complete(self, hdl, seq, std::move(r)); };
+  if (rt.target == resource::none)
+    return done(error_response(404, "Not found"));
+  if (!allows(rt.target, req.method)) {
+    auto r = error_response(405, "Method " + req.method + " not allowed");
+    r.headers.emplace_back("Allow", std::string{allowed_methods(rt.target)});
+    return done(std::move(r));
+  }
+  if (req.method == "OPTIONS")
+    return done(preflight(req, rt.target));
+  bool post = req.method == "POST";
+  switch (rt.target) {
+  case resource::healthz:
+    return done(response{200, "{\"status\":\"ok\"}"});
+  case resource::readyz:
+    return done(readiness(st));
+  case resource::users:
+    if (post) {
+      auto [x, fail] = parse_body(req, parse_new_user);
+      if (fail)
+        return done(std::move(*fail));
+      return ask<actors::user>(
+          self, hdl, seq, st.users, waits_on::users, "User",
+          [](actors::user& u) { return created(u); }, actors::create_atom_v,
+          std::move(*x));
+    } else {
+      auto p = parse_page(rt.query);
+      if (!p)
+        return done(error_response(400, persistence::error_text(p.error())));
+      return ask<actors::user_page>(
+          self, hdl, seq, st.users, waits_on::users, "User",
+          [p = *p](actors::user_page& x) { return listed(x, p); },
+          actors::list_atom_v, *p);
+    }
+  case resource::user:
+    if (!actors::is_valid_id(rt.id))
+      return done(error_response(404, "User not found"));
+    return ask<actors::user>(
+        self, hdl, seq, st.users, waits_on::users, "User",
+        [](actors::user& u) { return found(u); }, actors::get_atom_v,
+        std::move(rt.id));
+  case resource::orders:
+    if (post) {
+      auto [x, fail] = parse_body(req, parse_new_order);
+      if (fail)
+        return done(std::move(*fail));
+      return ask<actors::order>(
+          self, hdl, seq, st.orders, waits_on::orders, "Order",
+          [](actors::order& o) { return created(o); }, actors::create_atom_v,
+          std::move(*x));
+    } else {
+      auto q = parse_order_query(rt.query);
+      if (!q)
+        return done(error_response(400, persistence::error_text(q.error())));
+      return ask<actors::order_page>(
+          self, hdl, seq, st.orders, waits_on::orders, "Order",
+          [q = *q](actors::order_page& x) { return listed(x, q); },
+          actors::list_atom_v, *q);
+    }
+  case resource::order:
+    if (!actors::is_valid_id(rt.id))
+      return done(error_response(404, "Order not found"));
+    return ask<actors::order>(
+        self, hdl, seq, st.orders, waits_on::orders, "Order",
+        [](actors::order& o) { return found(o); }, actors::get_atom_v,
+        std::move(rt.id));
+  case resource::none:
+    break;
+  }
+}
+
+/// Answers 503 now for every request still waiting on `node`.
+void fail_pending(edge_broker* self, waits_on node, std::string_view service) {
+  std::vector<std::pair<connection_handle, uint64_t>> waiting;
+  for (auto& [hdl, c] : self->state.conns)
+    for (auto& [seq, s] : c->slots)
+      if (!s.ready && s.node == node)
+        waiting.emplace_back(hdl, seq);
+  for (auto& [hdl, seq] : waiting)
+    complete(self, hdl, seq, unavailable(service));
+}
+
+void on_data(edge_broker* self, caf::io::new_data_msg& msg) {
+  auto ci = self->state.conns.find(msg.handle);
+  if (ci == self->state.conns.end())
+    return;
+  auto& c = *ci->second;
+  c.last_rx = clock::now();
+  if (c.closing)
+    return;
+  std::vector<http_request> requests;
+  auto failed = c.parser.feed(msg.buf.data(), msg.buf.size(), requests);
+  auto hdl = msg.handle;
+  for (auto& req : requests) {
+    auto seq = c.next_seq++;
+    c.slots[seq].keep_alive = req.keep_alive;
+    if (!req.keep_alive)
+      c.closing = true;
+    dispatch(self, hdl, seq, req);
+    // A response that closed the connection also destroyed `c`.
+    if (self->state.conns.count(hdl) == 0 || c.closing)
+      break;
+  }
+  if (failed != 0 && self->state.conns.count(hdl) != 0 && !c.closing) {
+    c.closing = true;
+    auto seq = c.next_seq++;
+    c.slots[seq].keep_alive = false;
+    auto text = failed == 413   ? "Request body exceeds 1 MiB"
+                : failed == 431 ? "Request headers exceed 8 KiB"
+                                : "Malformed HTTP request";
+    complete(self, hdl, seq, error_response(failed, text));
+  }
+}
+
+void sweep_idle(edge_broker* self) {
+  auto now = clock::now();
+  std::vector<connection_handle> idle;
+  for (auto& [hdl, c] : self->state.conns)
+    if (c->slots.empty() && now - c->last_rx > self->state.cfg.idle_timeout)
+      idle.push_back(hdl);
+  for (auto hdl : idle) {
+    self->close(hdl);
+    self->state.conns.erase(hdl);
+  }
+}
+
+caf::behavior edge_main(edge_broker* self, edge_config cfg) {
+  auto& st = self->state;
+  st.cfg = cfg;
+  st.users = {"users", cfg.users, cfg.connect_timeout};
+  st.orders = {"orders", cfg.orders, cfg.connect_timeout};
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (st.users.on_down(dm)) {
+      fail_pending(self, waits_on::users, "User");
+      st.users.poll(self);
+    } else if (st.orders.on_down(dm)) {
+      fail_pending(self, waits_on::orders, "Order");
+      st.orders.poll(self);
+    }
+  });
+  st.users.poll(self);
+  st.orders.poll(self);
+  self->delayed_send(self, tick_interval, actors::tick_atom_v);
+  return {
+      [=](listen_atom, const std::string& host,
+          uint16_t port) -> caf::result<uint16_t> {
+        auto res = self->add_tcp_doorman(port, host.c_str(), true);
+        if (!res)
+          return std::move(res.error());
+        return res->second;
+      },
+      [=](const caf::io::new_connection_msg& msg) {
+        self->state.conns.emplace(
+            msg.handle, std::make_unique<connection>(self->state.cfg.limits));
+        self->configure_read(msg.handle,
+                             caf::io::receive_policy::at_most(16 * 1024));
+      },
+      [=](caf::io::new_data_msg& msg) { on_data(self, msg); },
+      [=](const caf::io::connection_closed_msg& msg) {
+        self->state.conns.erase(msg.handle);
+      },
+      [=](const caf::io::acceptor_closed_msg&) {
+        // The listening socket is gone: nothing more to serve.
+        self->quit();
+      },
+      [=](actors::tick_atom) {
+        self->state.users.poll(self);
+        self->state.orders.poll(self);
+        sweep_idle(self);
+        self->delayed_send(self, tick_interval, actors::tick_atom_v);
+      },
+  };
+}
+
+} // namespace
+
+caf::expected<std::pair<caf::actor, uint16_t>>
+start_edge(caf::actor_system& sys, const edge_config& cfg) {
+  auto edge = sys.middleman().spawn_broker(edge_main, cfg);
+  caf::scoped_actor self{sys};
+  caf::expected<std::pair<caf::actor, uint16_t>> result{caf::error{}};
+  self->request(edge, std::chrono::seconds(10), listen_atom_v, cfg.host,
+                cfg.port)
+      .receive([&](uint16_t port) { result = std::make_pair(edge, port); },
+               [&](caf::error& err) {
+                 self->send_exit(edge, caf::exit_reason::user_shutdown);
+                 result = std::move(err);
+               });
+  return result;
+}
+
+} // namespace microshop::http_edge

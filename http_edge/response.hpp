@@ -1,0 +1,32 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace microshop::http_edge {
+
+/// An HTTP response; the body is JSON unless it is empty.
+struct response {
+  int status = 200;
+  std::string body;
+  /// Headers beyond the ones every response carries.
+  std::vector<std::pair<std::string, std::string>> headers;
+  /// Close the connection after sending this response.
+  bool close = false;
+};
+
+/// The reason phrase of `status`, e.g. "Not Found".
+std::string_view reason_phrase(int status);
+
+/// A response with body {"error": message}.
+response error_response(int status, std::string_view message);
+
+/// Appends `r` as HTTP/1.1 bytes to `out`, with the headers every response
+/// carries: CORS `Access-Control-Allow-Origin: *`, the JSON content type
+/// (when there is a body), `Content-Length` and `Connection: close` when the
+/// connection ends after it.
+void write_response(const response& r, bool keep_alive, std::vector<char>& out);
+
+} // namespace microshop::http_edge

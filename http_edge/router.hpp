@@ -1,0 +1,33 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace microshop::http_edge {
+
+/// The resources of API.md.
+enum class resource { none, users, user, orders, order, healthz, readyz };
+
+/// Where a request target leads.
+struct route {
+  resource target = resource::none;
+  /// The id path segment of `user` and `order`, percent-decoded.
+  std::string id;
+  /// The raw query string (after '?'), possibly empty.
+  std::string query;
+};
+
+/// The resource `target` names (`resource::none` for an unknown path).
+route match(std::string_view target);
+
+/// The methods `r` serves, as for an `Allow` header, e.g. "GET, POST, OPTIONS".
+std::string_view allowed_methods(resource r);
+
+/// Whether `r` serves `method` (OPTIONS is always served by a known resource).
+bool allows(resource r, std::string_view method);
+
+/// Percent-decodes `text` ('+' becomes a space when `form` is true); nothing
+/// decodes to a broken escape: returns false then.
+bool percent_decode(std::string_view text, std::string& out, bool form);
+
+} // namespace microshop::http_edge

@@ -1,0 +1,64 @@
+// The edge node: serves the HTTP API and reaches the user and order nodes
+// only through CAF messages.
+
+#include "http_edge/edge.hpp"
+#include "nodes/node_main.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+#include <iostream>
+
+namespace {
+
+using namespace microshop;
+
+class edge_node_config : public nodes::node_config {
+public:
+  std::string users_host = "127.0.0.1";
+  uint16_t users_port = 7101;
+  std::string orders_host = "127.0.0.1";
+  uint16_t orders_port = 7102;
+  caf::timespan request_timeout = std::chrono::seconds(5);
+  caf::timespan idle_timeout = std::chrono::seconds(30);
+
+  edge_node_config() {
+    port = 8080;
+    opt_group{custom_options_, "global"}
+        .add(users_host, "users-host", "host of the user node")
+        .add(users_port, "users-port", "port of the user node")
+        .add(orders_host, "orders-host", "host of the order node")
+        .add(orders_port, "orders-port", "port of the order node")
+        .add(request_timeout, "request-timeout",
+             "how long a node may take to answer (then 504)")
+        .add(idle_timeout, "idle-timeout",
+             "close connections silent for this long");
+  }
+};
+
+} // namespace
+
+int main(int argc, char** argv) {
+  nodes::block_shutdown_signals();
+  edge_node_config cfg;
+  if (auto rc = nodes::parse_args(cfg, argc, argv))
+    return *rc;
+  caf::actor_system sys{cfg};
+  http_edge::edge_config edge_cfg;
+  edge_cfg.host = cfg.host;
+  edge_cfg.port = cfg.port;
+  edge_cfg.users = {cfg.users_host, cfg.users_port};
+  edge_cfg.orders = {cfg.orders_host, cfg.orders_port};
+  edge_cfg.request_timeout = cfg.request_timeout;
+  edge_cfg.idle_timeout = cfg.idle_timeout;
+  auto edge = http_edge::start_edge(sys, edge_cfg);
+  if (!edge)
+    return nodes::fail("edge_node", "cannot listen on " + cfg.host + ":" +
+                                        std::to_string(cfg.port) + ": " +
+                                        sys.render(edge.error()));
+  std::cout << "edge_node listening on http://" << cfg.host << ":"
+            << edge->second << std::endl;
+  nodes::wait_for_shutdown_signal();
+  std::cout << "edge_node shutting down" << std::endl;
+  caf::anon_send_exit(edge->first, caf::exit_reason::user_shutdown);
+  return 0;
+}
