@@ -255,6 +255,12 @@ response error_to_response(const caf::error& err, std::string_view service) {
   return unavailable(service);
 }
 
+response order_create_error(const caf::error& err) {
+  if (persistence::is(err, errc::user_not_found))
+    return error_response(400, "User not found");
+  return error_to_response(err, "Order");
+}
+
 response created(const actors::user& x) {
   response r{201, {}, {{"Location", "/api/users/" + x.id}}};
   append_user(r.body, x);

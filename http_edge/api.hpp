@@ -38,6 +38,10 @@ caf::expected<actors::order_query> parse_order_query(std::string_view query);
 /// 504 and any other failure to reach `service` ("User" or "Order") 503.
 response error_to_response(const caf::error& err, std::string_view service);
 
+/// The response to a failed order creation: as `error_to_response`, except
+/// that an unknown user is 400 {"error":"User not found"} (API.md).
+response order_create_error(const caf::error& err);
+
 /// 503 {"error":"<service> service unavailable"}.
 response unavailable(std::string_view service);
 

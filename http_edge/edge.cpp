@@ -101,23 +101,32 @@ void complete(edge_broker* self, connection_handle hdl, uint64_t seq,
     flush_ready(self, hdl, c);
 }
 
-/// Asks a node and completes the slot with `on_value(reply)` or the mapped
-/// error; the slot remembers the node so that its loss answers 503 at once.
+/// Maps a failed call to the user service or the order service.
+response user_error(const caf::error& err) {
+  return error_to_response(err, "User");
+}
+
+response order_error(const caf::error& err) {
+  return error_to_response(err, "Order");
+}
+
+/// Asks a node and completes the slot with `on_value(reply)` or
+/// `on_error(err)`; the slot remembers the node so that its loss answers 503
+/// at once.
 template <class Reply, class Handle, class OnValue, class... Ts>
 void ask(edge_broker* self, connection_handle hdl, uint64_t seq,
          const actors::peer_link<Handle>& link, waits_on node,
-         std::string service, OnValue on_value, Ts&&... xs) {
+         response (*on_error)(const caf::error&), OnValue on_value,
+         Ts&&... xs) {
   if (!link.connected()) {
-    complete(self, hdl, seq, unavailable(service));
+    complete(self, hdl, seq, on_error(caf::sec::no_route_to_receiving_node));
     return;
   }
   self->state.conns[hdl]->slots[seq].node = node;
   self->request(link.handle(), self->state.cfg.request_timeout,
                 std::forward<Ts>(xs)...)
       .then([=](Reply& reply) { complete(self, hdl, seq, on_value(reply)); },
-            [=](caf::error& err) {
-              complete(self, hdl, seq, error_to_response(err, service));
-            });
+            [=](caf::error& err) { complete(self, hdl, seq, on_error(err)); });
 }
 
 response preflight(const http_request& req, resource r) {
@@ -133,12 +142,17 @@ response preflight(const http_request& req, resource r) {
 
 response readiness(const edge_state& st) {
   bool ready = st.users.connected() && st.orders.connected();
-  auto state = [](bool up) { return up ? "true" : "false"; };
+  auto connected = [](bool up) { return up ? "true" : "false"; };
   response r{ready ? 200 : 503};
-  r.body =
-      std::string{"{\"status\":\""} + (ready ? "ready" : "not ready") +
-      "\",\"nodes\":{\"users\":{\"connected\":" + state(st.users.connected()) +
-      "},\"orders\":{\"connected\":" + state(st.orders.connected()) + "}}}";
+  r.body = "{";
+  if (!ready)
+    r.body += "\"error\":\"Not ready: a node is not connected\",";
+  r.body += ready ? "\"status\":\"ready\"" : "\"status\":\"not ready\"";
+  r.body += ",\"nodes\":{\"users\":{\"connected\":";
+  r.body += connected(st.users.connected());
+  r.body += "},\"orders\":{\"connected\":";
+  r.body += connected(st.orders.connected());
+  r.body += "}}}";
   return r;
 }
 
@@ -189,7 +203,7 @@ void dispatch(edge_broker* self, connection_handle hdl, uint64_t seq,
       if (fail)
         return done(std::move(*fail));
       return ask<actors::user>(
-          self, hdl, seq, st.users, waits_on::users, "User",
+          self, hdl, seq, st.users, waits_on::users, user_error,
           [](actors::user& u) { return created(u); }, actors::create_atom_v,
           std::move(*x));
     } else {
@@ -197,7 +211,7 @@ void dispatch(edge_broker* self, connection_handle hdl, uint64_t seq,
       if (!p)
         return done(error_response(400, persistence::error_text(p.error())));
       return ask<actors::user_page>(
-          self, hdl, seq, st.users, waits_on::users, "User",
+          self, hdl, seq, st.users, waits_on::users, user_error,
           [p = *p](actors::user_page& x) { return listed(x, p); },
           actors::list_atom_v, *p);
     }
@@ -205,7 +219,7 @@ void dispatch(edge_broker* self, connection_handle hdl, uint64_t seq,
     if (!actors::is_valid_id(rt.id))
       return done(error_response(404, "User not found"));
     return ask<actors::user>(
-        self, hdl, seq, st.users, waits_on::users, "User",
+        self, hdl, seq, st.users, waits_on::users, user_error,
         [](actors::user& u) { return found(u); }, actors::get_atom_v,
         std::move(rt.id));
   case resource::orders:
@@ -214,7 +228,7 @@ void dispatch(edge_broker* self, connection_handle hdl, uint64_t seq,
       if (fail)
         return done(std::move(*fail));
       return ask<actors::order>(
-          self, hdl, seq, st.orders, waits_on::orders, "Order",
+          self, hdl, seq, st.orders, waits_on::orders, order_create_error,
           [](actors::order& o) { return created(o); }, actors::create_atom_v,
           std::move(*x));
     } else {
@@ -222,7 +236,7 @@ void dispatch(edge_broker* self, connection_handle hdl, uint64_t seq,
       if (!q)
         return done(error_response(400, persistence::error_text(q.error())));
       return ask<actors::order_page>(
-          self, hdl, seq, st.orders, waits_on::orders, "Order",
+          self, hdl, seq, st.orders, waits_on::orders, order_error,
           [q = *q](actors::order_page& x) { return listed(x, q); },
           actors::list_atom_v, *q);
     }
@@ -230,7 +244,7 @@ void dispatch(edge_broker* self, connection_handle hdl, uint64_t seq,
     if (!actors::is_valid_id(rt.id))
       return done(error_response(404, "Order not found"));
     return ask<actors::order>(
-        self, hdl, seq, st.orders, waits_on::orders, "Order",
+        self, hdl, seq, st.orders, waits_on::orders, order_error,
         [](actors::order& o) { return found(o); }, actors::get_atom_v,
         std::move(rt.id));
   case resource::none:

@@ -1,0 +1,112 @@
+// What a user sees when a node goes away and comes back, over real HTTP.
+
+#include "e2e/e2e.hpp"
+
+#include <csignal>
+#include <thread>
+
+using namespace microshop::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct fast_timeout_fixture : e2e_fixture {
+  fast_timeout_fixture() : e2e_fixture(false) {
+    nodes.extra_args[node::edge] = {"--request-timeout=1s"};
+    start_all();
+  }
+};
+
+/// Polls `target` until it answers `status`.
+bool eventually(e2e_fixture& f, const std::function<int()>& probe, int status,
+                std::chrono::seconds within = 15s) {
+  return wait_until([&] { return probe() == status; }, within);
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(node_failures, e2e_fixture)
+
+BOOST_AUTO_TEST_CASE(readyz_is_503_while_the_user_node_is_down_and_200_after) {
+  nodes.kill9(node::users);
+  BOOST_REQUIRE(eventually(
+      *this, [&] { return get("/readyz").status; }, 503));
+  auto r = get("/readyz");
+  BOOST_CHECK_EQUAL(r.json()["nodes"]["users"]["connected"], false);
+  BOOST_CHECK_EQUAL(r.json()["nodes"]["orders"]["connected"], true);
+  BOOST_CHECK_EQUAL(get("/healthz").status, 200);
+  nodes.start(node::users);
+  BOOST_CHECK(eventually(
+      *this, [&] { return get("/readyz").status; }, 200));
+}
+
+BOOST_AUTO_TEST_CASE(orders_are_503_while_the_user_node_is_down_and_201_after) {
+  auto uid = make_user("alice")["id"].get<std::string>();
+  nodes.kill9(node::users);
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = place(uid);
+  BOOST_CHECK(std::chrono::steady_clock::now() - t0 < 3s);
+  BOOST_CHECK_EQUAL(r.status, 503);
+  BOOST_CHECK_EQUAL(r.body, R"({"error":"User service unavailable"})");
+  auto users = get("/api/users");
+  BOOST_CHECK_EQUAL(users.status, 503);
+  BOOST_CHECK_EQUAL(error_of(users), "User service unavailable");
+  nodes.start(node::users);
+  BOOST_CHECK(eventually(
+      *this, [&] { return place(uid).status; }, 201));
+  // Only the order accepted after the restart was stored.
+  BOOST_CHECK_EQUAL(get("/api/orders").json().size(), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(users_keep_working_while_the_order_node_is_down) {
+  auto uid = make_user("alice")["id"].get<std::string>();
+  BOOST_REQUIRE_EQUAL(place(uid).status, 201);
+  nodes.kill9(node::orders);
+  BOOST_CHECK_EQUAL(get("/api/users").status, 200);
+  BOOST_CHECK_EQUAL(get("/api/users/" + uid).status, 200);
+  BOOST_CHECK_EQUAL(make_user("bob")["username"], "bob");
+  auto orders = get("/api/orders");
+  BOOST_CHECK_EQUAL(orders.status, 503);
+  BOOST_CHECK_EQUAL(orders.body, R"({"error":"Order service unavailable"})");
+  BOOST_CHECK_EQUAL(place(uid).status, 503);
+  nodes.start(node::orders);
+  BOOST_CHECK(eventually(
+      *this, [&] { return get("/api/orders").status; }, 200));
+  BOOST_CHECK_EQUAL(get("/api/orders").json().size(), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_request_waiting_on_a_node_that_dies_is_503_at_once) {
+  auto uid = make_user("alice")["id"].get<std::string>();
+  nodes.process(node::users).signal(SIGSTOP);
+  http_connection conn{http};
+  conn.send("GET", "/api/users/" + uid);
+  std::this_thread::sleep_for(300ms);
+  auto t0 = std::chrono::steady_clock::now();
+  nodes.kill9(node::users);
+  auto r = conn.read(10s);
+  BOOST_REQUIRE(r);
+  BOOST_CHECK_EQUAL(r->status, 503);
+  BOOST_CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(slow_nodes, fast_timeout_fixture)
+
+BOOST_AUTO_TEST_CASE(a_stopped_node_gives_504_within_the_request_timeout) {
+  auto uid = make_user("alice")["id"].get<std::string>();
+  nodes.process(node::users).signal(SIGSTOP);
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = get("/api/users/" + uid);
+  auto took = std::chrono::steady_clock::now() - t0;
+  BOOST_CHECK(r.status == 504 || r.status == 503);
+  BOOST_CHECK(took < 2s);
+  // Orders: the order node's verify times out -> 503, never a hang.
+  auto o = place(uid);
+  BOOST_CHECK(o.status == 503 || o.status == 504);
+  nodes.process(node::users).signal(SIGCONT);
+  BOOST_CHECK(eventually(
+      *this, [&] { return place(uid).status; }, 201));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
