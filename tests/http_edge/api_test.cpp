@@ -1,0 +1,131 @@
+#include "http_edge/api.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <caf/sec.hpp>
+
+#include "actors/ids.hpp"
+#include "http_edge/json_out.hpp"
+#include "persistence/errc.hpp"
+
+using namespace microshop;
+using namespace microshop::http_edge;
+using persistence::errc;
+using persistence::error_text;
+
+BOOST_AUTO_TEST_SUITE(api)
+
+BOOST_AUTO_TEST_CASE(parses_a_user_ignoring_unknown_fields) {
+  auto x = parse_new_user(
+    R"({"username":"a","email":"b","password":"c","extra":[1]})");
+  BOOST_REQUIRE(x);
+  BOOST_CHECK_EQUAL(x->username, "a");
+  BOOST_CHECK_EQUAL(x->email, "b");
+  BOOST_CHECK_EQUAL(x->password, "c");
+}
+
+BOOST_AUTO_TEST_CASE(a_broken_user_body_names_what_is_wrong) {
+  BOOST_CHECK_EQUAL(error_text(parse_new_user("{").error()),
+                    "body must be valid JSON");
+  BOOST_CHECK_EQUAL(error_text(parse_new_user("\"x\"").error()),
+                    "body must be a JSON object");
+  BOOST_CHECK_EQUAL(error_text(parse_new_user(R"({"email":"b"})").error()),
+                    "username is required");
+  BOOST_CHECK_EQUAL(
+    error_text(parse_new_user(R"({"username":[],"email":"b"})").error()),
+    "username must be a string");
+  // Invalid UTF-8 inside a string is invalid JSON.
+  BOOST_CHECK(!parse_new_user("{\"username\":\"\xff\"}"));
+}
+
+BOOST_AUTO_TEST_CASE(parses_order_prices_exactly_from_any_json_number) {
+  auto x = parse_new_order(R"({"userId":"u","products":[
+    {"productId":"a","quantity":2,"price":19.99},
+    {"productId":"b","quantity":1,"price":5},
+    {"productId":"c","quantity":1,"price":0}]})");
+  BOOST_REQUIRE(x);
+  BOOST_CHECK_EQUAL(x->products[0].price_cents, 1999);
+  BOOST_CHECK_EQUAL(x->products[1].price_cents, 500);
+  BOOST_CHECK_EQUAL(x->products[2].price_cents, 0);
+  BOOST_CHECK_EQUAL(x->products[0].quantity, 2);
+}
+
+BOOST_AUTO_TEST_CASE(rejects_prices_and_quantities_out_of_the_rules) {
+  auto price = [](const std::string& p) {
+    return parse_new_order(R"({"userId":"u","products":[{"productId":"a",)"
+                           R"("quantity":1,"price":)"
+                           + p + "}]}");
+  };
+  for (auto p : {"1.005", "-1", "1000000000.01", "1e10", "\"1\"", "null",
+                 "18446744073709551615"})
+    BOOST_CHECK_MESSAGE(!price(p), p);
+  BOOST_CHECK(price("1000000000"));
+  BOOST_CHECK(price("1e2"));
+  auto qty = [](const std::string& q) {
+    return parse_new_order(R"({"userId":"u","products":[{"productId":"a",)"
+                           R"("quantity":)"
+                           + q + R"(,"price":1}]})");
+  };
+  for (auto q : {"0", "-1", "1.5", "1000001", "\"1\"", "18446744073709551615"})
+    BOOST_CHECK_MESSAGE(!qty(q), q);
+  BOOST_CHECK(qty("1000000"));
+}
+
+BOOST_AUTO_TEST_CASE(parses_list_queries) {
+  auto p = parse_page("");
+  BOOST_REQUIRE(p);
+  BOOST_CHECK_EQUAL(p->limit, 100u);
+  BOOST_CHECK(p->after.empty());
+  auto id = actors::new_id();
+  p = parse_page("limit=7&after=" + id + "&other=x");
+  BOOST_REQUIRE(p);
+  BOOST_CHECK_EQUAL(p->limit, 7u);
+  BOOST_CHECK_EQUAL(p->after, id);
+  auto q = parse_order_query("userId=" + id);
+  BOOST_REQUIRE(q);
+  BOOST_CHECK_EQUAL(q->user_id, id);
+  for (auto bad : {"limit=0", "limit=1001", "limit=1x", "limit=", "after=x",
+                   "after=%", "limit=99999999999"})
+    BOOST_CHECK_MESSAGE(!parse_page(bad), bad);
+}
+
+BOOST_AUTO_TEST_CASE(maps_each_error_to_one_status) {
+  auto status = [](const caf::error& e) {
+    return error_to_response(e, "User").status;
+  };
+  BOOST_CHECK_EQUAL(status(caf::make_error(errc::invalid, "x")), 400);
+  BOOST_CHECK_EQUAL(status(caf::make_error(errc::duplicate, "x")), 409);
+  BOOST_CHECK_EQUAL(status(caf::make_error(errc::user_not_found)), 404);
+  BOOST_CHECK_EQUAL(status(caf::make_error(errc::order_not_found)), 404);
+  BOOST_CHECK_EQUAL(status(caf::make_error(errc::unavailable, "x")), 503);
+  BOOST_CHECK_EQUAL(status(caf::make_error(errc::storage, "/secret/path")),
+                    500);
+  BOOST_CHECK_EQUAL(status(caf::sec::request_timeout), 504);
+  BOOST_CHECK_EQUAL(status(caf::sec::request_receiver_down), 503);
+  BOOST_CHECK_EQUAL(error_to_response(caf::sec::request_receiver_down, "User")
+                      .body,
+                    R"({"error":"User service unavailable"})");
+  BOOST_CHECK(error_to_response(caf::make_error(errc::storage, "/secret/path"),
+                                "User")
+                .body.find("secret")
+              == std::string::npos);
+  BOOST_CHECK_EQUAL(
+    order_create_error(caf::make_error(errc::user_not_found)).status, 400);
+}
+
+BOOST_AUTO_TEST_CASE(writes_json_that_escapes_and_keeps_money_exact) {
+  actors::order o;
+  o.id = "o1";
+  o.user_id = "u\"1\\";
+  o.products = {{"line\nfeed\x01", 3, 10}};
+  o.total_cents = 30;
+  o.status = "pending";
+  o.created_ms = 1764087439123;
+  std::string out;
+  append_order(out, o);
+  BOOST_CHECK_EQUAL(
+    out, R"({"id":"o1","userId":"u\"1\\","products":[{"productId":)"
+         R"("line\u000afeed\u0001","quantity":3,"price":0.1}],"total":0.3,)"
+         R"("status":"pending","createdAt":"2025-11-25T16:17:19.123Z"})");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

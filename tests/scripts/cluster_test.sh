@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Drives scripts/cluster.sh the way a user does: up (twice), a curl of each
+# endpoint, status, stop/start of one node, down. Hermetic: temp home, free
+# ports. Usage: cluster_test.sh BUILD_DIR
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export MICROSHOP_BUILD_DIR=$1
+export MICROSHOP_HOME=$(mktemp -d)
+export MICROSHOP_USERS_FLAGS="--hash-ops=1 --hash-mem-kib=8"
+trap '"$root/scripts/cluster.sh" down >/dev/null 2>&1 || true; rm -rf "$MICROSHOP_HOME"' EXIT
+
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+export MICROSHOP_HTTP_PORT=$(free_port) MICROSHOP_USERS_PORT=$(free_port) MICROSHOP_ORDERS_PORT=$(free_port)
+url=http://127.0.0.1:$MICROSHOP_HTTP_PORT
+cluster() { "$root/scripts/cluster.sh" "$@"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect() { # expect STATUS METHOD PATH [BODY]
+  local got
+  got=$(curl -s -o /tmp/cluster_test_body.$$ -w '%{http_code}' -X "$2" \
+        -H 'Content-Type: application/json' ${4:+-d "$4"} "$url$3")
+  [[ $got == "$1" ]] || fail "$2 $3: expected $1, got $got: $(cat /tmp/cluster_test_body.$$)"
+  cat /tmp/cluster_test_body.$$
+}
+
+out=$(cluster up) || fail "up: $out"
+grep -q "microshop is up: $url" <<<"$out" || fail "up: $out"
+out=$(cluster up)
+grep -q "already running" <<<"$out" || fail "second up started duplicates: $out"
+[[ $(pgrep -fc "edge_node --host=127.0.0.1 --port=$MICROSHOP_HTTP_PORT") == 1 ]] || fail "duplicate edge"
+
+expect 200 GET /healthz >/dev/null
+expect 200 GET /readyz >/dev/null
+user=$(expect 201 POST /api/users '{"username":"alice","email":"alice@example.com","password":"password-1"}')
+uid=$(sed -E 's/.*"id":"([^"]+)".*/\1/' <<<"$user")
+expect 200 GET "/api/users/$uid" >/dev/null
+grep -q "$uid" <<<"$(expect 200 GET /api/users)" || fail "list users"
+order=$(expect 201 POST /api/orders "{\"userId\":\"$uid\",\"products\":[{\"productId\":\"p\",\"quantity\":3,\"price\":0.1}]}")
+grep -q '"total":0.3,' <<<"$order" || fail "total: $order"
+oid=$(sed -E 's/^\{"id":"([^"]+)".*/\1/' <<<"$order")
+expect 200 GET "/api/orders/$oid" >/dev/null
+grep -q "$oid" <<<"$(expect 200 GET "/api/orders?userId=$uid")" || fail "orders by user"
+expect 200 GET /api/orders >/dev/null
+
+[[ $(cluster status | grep -c running) == 3 ]] || fail "status"
+cluster stop users >/dev/null
+expect 503 GET /readyz >/dev/null
+expect 503 POST /api/orders "{\"userId\":\"$uid\",\"products\":[{\"productId\":\"p\",\"quantity\":1,\"price\":1}]}" >/dev/null
+cluster start users >/dev/null
+for _ in $(seq 1 100); do
+  [[ $(curl -s -o /dev/null -w '%{http_code}' "$url/readyz") == 200 ]] && break
+  sleep 0.1
+done
+expect 200 GET "/api/users/$uid" >/dev/null
+cluster down >/dev/null
+[[ $(cluster status | grep -c running) == 0 ]] || fail "still running after down"
+echo "cluster_test: 1 passed, 0 failed"
