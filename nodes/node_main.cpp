@@ -38,6 +38,21 @@ node_config::node_config() {
   load<caf::io::middleman>();
 }
 
+store_node_config::store_node_config(std::string default_data_dir,
+                                     uint16_t default_port)
+    : data_dir(std::move(default_data_dir)) {
+  port = default_port;
+  opt_group{custom_options_, "global"}
+      .add(data_dir, "data-dir", "RocksDB directory of this node's store")
+      .add(sync_writes, "sync-writes", "fsync every write (power-loss safe)");
+}
+
+persistence::store_options store_node_config::store_options() const {
+  persistence::store_options opts;
+  opts.sync_writes = sync_writes;
+  return opts;
+}
+
 void block_shutdown_signals() {
   auto set = shutdown_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);

@@ -1,7 +1,13 @@
 #pragma once
 
+#include "persistence/records.hpp"
+
+#include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/send.hpp>
 #include <cstdint>
+#include <iostream>
 #include <optional>
 #include <string>
 
@@ -18,6 +24,18 @@ public:
   node_config();
 };
 
+/// Options of a node that owns a RocksDB store.
+class store_node_config : public node_config {
+public:
+  std::string data_dir;
+  bool sync_writes = false;
+
+  store_node_config(std::string default_data_dir, uint16_t default_port);
+
+  /// The store options these flags ask for.
+  persistence::store_options store_options() const;
+};
+
 /// Blocks SIGINT and SIGTERM in this thread and every thread it starts; call
 /// first in main, before any thread exists.
 void block_shutdown_signals();
@@ -32,5 +50,26 @@ std::optional<int> parse_args(node_config& cfg, int argc, char** argv);
 
 /// Prints "<node>: <text>" to stderr and returns 1.
 int fail(const std::string& node, const std::string& text);
+
+/// Publishes `svc` on `cfg.host:cfg.port` over BASP, prints where, serves
+/// until SIGTERM or SIGINT and then stops `svc`; the process's exit code
+/// (1 with a one-line reason when the port cannot be opened).
+template <class Handle>
+int publish_and_serve(caf::actor_system& sys, const Handle& svc,
+                      const node_config& cfg, const std::string& node) {
+  auto port = sys.middleman().publish(svc, cfg.port, cfg.host.c_str(), true);
+  if (!port) {
+    caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
+    return fail(node, "cannot listen on " + cfg.host + ":" +
+                          std::to_string(cfg.port) + ": " +
+                          sys.render(port.error()));
+  }
+  std::cout << node << " listening on " << cfg.host << ":" << *port
+            << std::endl;
+  wait_for_shutdown_signal();
+  std::cout << node << " shutting down" << std::endl;
+  caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
+  return 0;
+}
 
 } // namespace microshop::nodes
