@@ -6,6 +6,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <vector>
 
 namespace microshop::actors {
@@ -14,11 +16,23 @@ namespace {
 
 using store_ptr = std::shared_ptr<persistence::user_store>;
 
+/// Lowers the calling thread's CPU priority once, so that reads on the node
+/// (and the other nodes on the machine) preempt password hashing while
+/// hashing still uses every idle cycle.
+void lower_thread_priority() {
+  thread_local bool lowered = false;
+  if (!lowered) {
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+    lowered = true;
+  }
+}
+
 /// The whole user interface over the store, run on its own thread.
 user_actor::behavior_type user_worker(user_actor::pointer, store_ptr store,
                                       pwhash_cost cost) {
   return {
       [=](create_atom, const new_user& x) -> caf::result<user> {
+        lower_thread_priority();
         return create_user(*store, x, cost);
       },
       [=](get_atom, const std::string& id) -> caf::result<user> {

@@ -91,8 +91,11 @@ start_node() {
     return 0
   fi
   mkdir -p "$home/run" "$home/log" "$home/data"
+  # nohup, not setsid: a new session would get its own CFS autogroup, and the
+  # user node's low-priority hash workers would then compete with the other
+  # nodes as a whole group instead of yielding to them.
   # shellcheck disable=SC2046
-  setsid "$exe" $(args_of "$n") >>"$(log_file "$n")" 2>&1 </dev/null &
+  nohup "$exe" $(args_of "$n") >>"$(log_file "$n")" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$(pid_file "$n")"
   for _ in $(seq 1 200); do

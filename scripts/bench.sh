@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Benchmarks every endpoint against the hardware ceiling (GET /healthz, the
+# edge answering alone) on a fresh cluster in a temporary MICROSHOP_HOME on
+# free ports, and prints a table (also written as JSON).
+#
+#   scripts/bench.sh [--duration S] [--connections C] [--preload N] [--json FILE]
+#
+#   --duration S     seconds per endpoint (default 10; the default run takes ~90 s)
+#   --connections C  wrk connections (default 64, one wrk thread)
+#   --preload N      users to load first, with 10 orders each (default 1000,
+#                    i.e. ~11k records; 100000 gives ~1.1M records)
+#   --json FILE      where to write the results (default bench-results.json)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+duration=10 connections=64 preload=1000 json_out=bench-results.json
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --duration) duration=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
+    --preload) preload=$2; shift 2 ;;
+    --json) json_out=$2; shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench: unknown flag $1" >&2; exit 2 ;;
+  esac
+done
+
+export MICROSHOP_BUILD_DIR=${MICROSHOP_BUILD_DIR:-$root/build}
+"$root/scripts/build.sh" >/dev/null
+bin=$MICROSHOP_BUILD_DIR/nodes
+export MICROSHOP_HOME=$(mktemp -d /tmp/microshop-bench.XXXXXX)
+export BENCH_DIR=$root/tests/bench
+cleanup() { "$root/scripts/cluster.sh" down >/dev/null 2>&1 || true; rm -rf "$MICROSHOP_HOME"; }
+trap cleanup EXIT
+
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+export MICROSHOP_HTTP_PORT=$(free_port) MICROSHOP_USERS_PORT=$(free_port) MICROSHOP_ORDERS_PORT=$(free_port)
+url=http://127.0.0.1:$MICROSHOP_HTTP_PORT
+hash_workers=2
+
+echo "bench: preloading $preload users and $((preload * 10)) orders" >&2
+"$bin/microshop_preload" --data-dir="$MICROSHOP_HOME/data" --users="$preload" \
+  --orders-per-user=10 --ids-out="$MICROSHOP_HOME/ids.txt" >&2
+export BENCH_IDS=$MICROSHOP_HOME/ids.txt
+hash_ms=$("$bin/microshop_preload" --measure-hash)
+"$root/scripts/cluster.sh" up >&2
+
+# run NAME SCRIPT: one wrk run; its JSON line lands in $MICROSHOP_HOME/NAME.json
+run() {
+  echo "bench: $1 (${duration}s, $connections connections)" >&2
+  BENCH_OUT=$MICROSHOP_HOME/$1.json wrk -t1 -c"$connections" -d"${duration}s" \
+    --latency -s "$BENCH_DIR/$2" "$url" >/dev/null
+}
+field() { sed -E "s/.*\"$2\":([0-9.]+).*/\1/" "$MICROSHOP_HOME/$1.json"; }
+
+run healthz healthz.lua
+run get_user get_user.lua
+run orders_by_user orders_by_user.lua
+run post_order post_order.lua
+run post_user post_user.lua
+# GET /api/users/<id> while users are being created.
+echo "bench: get_user_under_create_load" >&2
+BENCH_OUT=$MICROSHOP_HOME/post_user_bg.json wrk -t1 -c16 -d"$((duration + 2))s" \
+  -s "$BENCH_DIR/post_user.lua" "$url" >/dev/null &
+bg=$!
+sleep 1
+run get_user_under_create_load get_user.lua
+wait "$bg"
+
+ceiling=$(field healthz rps)
+argon_bound=$(awk -v w=$hash_workers -v ms="$hash_ms" 'BEGIN { printf "%.1f", w * 1000 / ms }')
+records=$((preload * 11))
+{
+  printf '\nmicroshop benchmark: %s records preloaded, wrk -t1 -c%s -d%ss, %s cores, %s\n' \
+    "$records" "$connections" "$duration" "$(nproc)" "$(date -u +%Y-%m-%dT%H:%MZ)"
+  printf '%-34s %10s %9s %9s %8s %8s\n' endpoint 'req/s' 'p50 ms' 'p99 ms' non-2xx ratio
+  for row in "healthz:GET /healthz (ceiling)" "get_user:GET /api/users/<id>" \
+             "orders_by_user:GET /api/orders?userId=" "post_order:POST /api/orders" \
+             "post_user:POST /api/users" "get_user_under_create_load:GET /api/users/<id> + creates"; do
+    name=${row%%:*} label=${row#*:}
+    rps=$(field "$name" rps)
+    printf '%-34s %10.0f %9.2f %9.2f %8d %8.2f\n' "$label" "$rps" "$(field "$name" p50_ms)" \
+      "$(field "$name" p99_ms)" "$(field "$name" non2xx)" "$(awk -v a="$rps" -v b="$ceiling" 'BEGIN { print a / b }')"
+  done
+  printf '\nArgon2id: %.1f ms per hash, %d hash workers -> bound %s creates/s; POST /api/users reached %.0f%% of it.\n' \
+    "$hash_ms" "$hash_workers" "$argon_bound" "$(awk -v a="$(field post_user rps)" -v b="$argon_bound" 'BEGIN { print 100 * a / b }')"
+  printf 'GET /api/users/<id> under create load kept %.0f%% of its idle throughput.\n' \
+    "$(awk -v a="$(field get_user_under_create_load rps)" -v b="$(field get_user rps)" 'BEGIN { print 100 * a / b }')"
+}
+{
+  printf '{"records":%s,"connections":%s,"duration_s":%s,"cores":%s,"hash_ms":%s,"argon2_bound_rps":%s,"endpoints":{' \
+    "$records" "$connections" "$duration" "$(nproc)" "$hash_ms" "$argon_bound"
+  sep=
+  for name in healthz get_user orders_by_user post_order post_user get_user_under_create_load; do
+    printf '%s"%s":%s' "$sep" "$name" "$(tr -d '\n' <"$MICROSHOP_HOME/$name.json")"
+    sep=,
+  done
+  printf '}}\n'
+} >"$json_out"
+echo "bench: results in $json_out" >&2

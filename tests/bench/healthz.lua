@@ -1,0 +1,3 @@
+-- GET /healthz: the edge answering alone (the ceiling).
+dofile(os.getenv("BENCH_DIR") .. "/common.lua")
+wrk.path = "/healthz"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Keeps scripts/bench.sh working: a 2-second run must print the table and
+# write a number for every endpoint. It asserts that numbers come out, never a
+# speed. Usage: bench_test.sh BUILD_DIR
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export MICROSHOP_BUILD_DIR=$1
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+table=$("$root/scripts/bench.sh" --duration 2 --preload 100 --connections 8 --json "$out" 2>/dev/null)
+echo "$table"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+grep -q "GET /healthz (ceiling)" <<<"$table" || fail "no table"
+for name in healthz get_user orders_by_user post_order post_user get_user_under_create_load; do
+  rps=$(sed -E "s/.*\"$name\":\{[^}]*\"rps\":([0-9.]+).*/\1/" "$out")
+  [[ $rps =~ ^[0-9.]+$ ]] || fail "$name: no rps in $(cat "$out")"
+  awk -v r="$rps" 'BEGIN { exit !(r > 0) }' || fail "$name: rps $rps"
+  non2xx=$(sed -E "s/.*\"$name\":\{[^}]*\"non2xx\":([0-9]+).*/\1/" "$out")
+  [[ $non2xx == 0 ]] || fail "$name: $non2xx non-2xx answers"
+done
+echo "bench_test: 1 passed, 0 failed"
