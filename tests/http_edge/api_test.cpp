@@ -1,11 +1,10 @@
+#include "actors/ids.hpp"
 #include "http_edge/api.hpp"
+#include "http_edge/json_out.hpp"
+#include "persistence/errc.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <caf/sec.hpp>
-
-#include "actors/ids.hpp"
-#include "http_edge/json_out.hpp"
-#include "persistence/errc.hpp"
 
 using namespace microshop;
 using namespace microshop::http_edge;
@@ -16,7 +15,7 @@ BOOST_AUTO_TEST_SUITE(api)
 
 BOOST_AUTO_TEST_CASE(parses_a_user_ignoring_unknown_fields) {
   auto x = parse_new_user(
-    R"({"username":"a","email":"b","password":"c","extra":[1]})");
+      R"({"username":"a","email":"b","password":"c","extra":[1]})");
   BOOST_REQUIRE(x);
   BOOST_CHECK_EQUAL(x->username, "a");
   BOOST_CHECK_EQUAL(x->email, "b");
@@ -31,8 +30,8 @@ BOOST_AUTO_TEST_CASE(a_broken_user_body_names_what_is_wrong) {
   BOOST_CHECK_EQUAL(error_text(parse_new_user(R"({"email":"b"})").error()),
                     "username is required");
   BOOST_CHECK_EQUAL(
-    error_text(parse_new_user(R"({"username":[],"email":"b"})").error()),
-    "username must be a string");
+      error_text(parse_new_user(R"({"username":[],"email":"b"})").error()),
+      "username must be a string");
   // Invalid UTF-8 inside a string is invalid JSON.
   BOOST_CHECK(!parse_new_user("{\"username\":\"\xff\"}"));
 }
@@ -52,8 +51,8 @@ BOOST_AUTO_TEST_CASE(parses_order_prices_exactly_from_any_json_number) {
 BOOST_AUTO_TEST_CASE(rejects_prices_and_quantities_out_of_the_rules) {
   auto price = [](const std::string& p) {
     return parse_new_order(R"({"userId":"u","products":[{"productId":"a",)"
-                           R"("quantity":1,"price":)"
-                           + p + "}]}");
+                           R"("quantity":1,"price":)" +
+                           p + "}]}");
   };
   for (auto p : {"1.005", "-1", "1000000000.01", "1e10", "\"1\"", "null",
                  "18446744073709551615"})
@@ -62,8 +61,8 @@ BOOST_AUTO_TEST_CASE(rejects_prices_and_quantities_out_of_the_rules) {
   BOOST_CHECK(price("1e2"));
   auto qty = [](const std::string& q) {
     return parse_new_order(R"({"userId":"u","products":[{"productId":"a",)"
-                           R"("quantity":)"
-                           + q + R"(,"price":1}]})");
+                           R"("quantity":)" +
+                           q + R"(,"price":1}]})");
   };
   for (auto q : {"0", "-1", "1.5", "1000001", "\"1\"", "18446744073709551615"})
     BOOST_CHECK_MESSAGE(!qty(q), q);
@@ -101,15 +100,14 @@ BOOST_AUTO_TEST_CASE(maps_each_error_to_one_status) {
                     500);
   BOOST_CHECK_EQUAL(status(caf::sec::request_timeout), 504);
   BOOST_CHECK_EQUAL(status(caf::sec::request_receiver_down), 503);
-  BOOST_CHECK_EQUAL(error_to_response(caf::sec::request_receiver_down, "User")
-                      .body,
-                    R"({"error":"User service unavailable"})");
-  BOOST_CHECK(error_to_response(caf::make_error(errc::storage, "/secret/path"),
-                                "User")
-                .body.find("secret")
-              == std::string::npos);
   BOOST_CHECK_EQUAL(
-    order_create_error(caf::make_error(errc::user_not_found)).status, 400);
+      error_to_response(caf::sec::request_receiver_down, "User").body,
+      R"({"error":"User service unavailable"})");
+  BOOST_CHECK(
+      error_to_response(caf::make_error(errc::storage, "/secret/path"), "User")
+          .body.find("secret") == std::string::npos);
+  BOOST_CHECK_EQUAL(
+      order_create_error(caf::make_error(errc::user_not_found)).status, 400);
 }
 
 BOOST_AUTO_TEST_CASE(writes_json_that_escapes_and_keeps_money_exact) {
@@ -123,9 +121,9 @@ BOOST_AUTO_TEST_CASE(writes_json_that_escapes_and_keeps_money_exact) {
   std::string out;
   append_order(out, o);
   BOOST_CHECK_EQUAL(
-    out, R"({"id":"o1","userId":"u\"1\\","products":[{"productId":)"
-         R"("line\u000afeed\u0001","quantity":3,"price":0.1}],"total":0.3,)"
-         R"("status":"pending","createdAt":"2025-11-25T16:17:19.123Z"})");
+      out, R"({"id":"o1","userId":"u\"1\\","products":[{"productId":)"
+           R"("line\u000afeed\u0001","quantity":3,"price":0.1}],"total":0.3,)"
+           R"("status":"pending","createdAt":"2025-11-25T16:17:19.123Z"})");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

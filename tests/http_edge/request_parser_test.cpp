@@ -16,7 +16,7 @@ BOOST_AUTO_TEST_CASE(parses_pipelined_requests_split_at_any_byte) {
     std::vector<http_request> out;
     BOOST_REQUIRE_EQUAL(p.feed(stream.data(), split, out), 0);
     BOOST_REQUIRE_EQUAL(
-      p.feed(stream.data() + split, stream.size() - split, out), 0);
+        p.feed(stream.data() + split, stream.size() - split, out), 0);
     BOOST_REQUIRE_EQUAL(out.size(), 2u);
     BOOST_CHECK_EQUAL(out[0].method, "POST");
     BOOST_CHECK_EQUAL(out[0].target, "/api/users");
@@ -53,8 +53,8 @@ BOOST_AUTO_TEST_CASE(http_1_0_closes_unless_asked_to_keep_alive) {
 BOOST_AUTO_TEST_CASE(headers_over_the_limit_are_431_and_stay_failed) {
   request_parser p{{1024, 1 << 20}};
   std::vector<http_request> out;
-  std::string req = "GET / HTTP/1.1\r\nX: " + std::string(2000, 'a')
-                    + "\r\n\r\n";
+  std::string req =
+      "GET / HTTP/1.1\r\nX: " + std::string(2000, 'a') + "\r\n\r\n";
   BOOST_CHECK_EQUAL(p.feed(req.data(), req.size(), out), 431);
   BOOST_CHECK(out.empty());
   std::string ok = "GET / HTTP/1.1\r\n\r\n";
