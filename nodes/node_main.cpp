@@ -44,12 +44,14 @@ store_node_config::store_node_config(std::string default_data_dir,
   port = default_port;
   opt_group{custom_options_, "global"}
       .add(data_dir, "data-dir", "RocksDB directory of this node's store")
-      .add(sync_writes, "sync-writes", "fsync every write (power-loss safe)");
+      .add(sync_writes, "sync-writes", "fsync every write (power-loss safe)")
+      .add(cache_mib, "cache-mib", "RocksDB block cache in MiB");
 }
 
 persistence::store_options store_node_config::store_options() const {
   persistence::store_options opts;
   opts.sync_writes = sync_writes;
+  opts.cache_bytes = cache_mib << 20;
   return opts;
 }
 

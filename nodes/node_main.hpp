@@ -29,6 +29,7 @@ class store_node_config : public node_config {
 public:
   std::string data_dir;
   bool sync_writes = false;
+  size_t cache_mib = 256;
 
   store_node_config(std::string default_data_dir, uint16_t default_port);
 

@@ -78,6 +78,14 @@ scan(const db_handle& h, const std::string& prefix, std::string_view after,
   return false;
 }
 
+caf::error compact(const db_handle& h) {
+  rocksdb::CompactRangeOptions opts;
+  auto st = h.db->CompactRange(opts, nullptr, nullptr);
+  if (!st.ok())
+    return storage_error(h, "compact", st);
+  return caf::none;
+}
+
 caf::error write(const db_handle& h, rocksdb::WriteBatch& batch) {
   auto st = h.db->Write(h.write, &batch);
   if (!st.ok())

@@ -41,6 +41,9 @@ scan(const db_handle& h, const std::string& prefix, std::string_view after,
      const std::function<caf::error(std::string_view key_suffix,
                                     std::string_view value)>& visit);
 
+/// Compacts every level of the database.
+caf::error compact(const db_handle& h);
+
 /// Writes `batch` with the store's write options.
 caf::error write(const db_handle& h, rocksdb::WriteBatch& batch);
 

@@ -28,9 +28,13 @@ public:
   [[nodiscard]] caf::expected<page_of<order_record>> list(const page& p) const;
 
   /// The orders of `user_id` in creation order after `p.after`, at most
-  /// `p.limit`, read through the by-user index.
+  /// `p.limit`, read from the covering by-user index in one range scan.
   [[nodiscard]] caf::expected<page_of<order_record>>
   list_by_user(std::string_view user_id, const page& p) const;
+
+  /// Compacts the whole store, e.g. after a bulk load; `errc::storage` on
+  /// failure.
+  [[nodiscard]] caf::error compact();
 
 private:
   struct impl;

@@ -136,4 +136,8 @@ caf::expected<page_of<user_record>> user_store::list(const page& p) const {
   return result;
 }
 
+caf::error user_store::compact() {
+  return detail::compact(*impl_->h);
+}
+
 } // namespace microshop::persistence

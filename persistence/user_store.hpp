@@ -38,6 +38,10 @@ public:
   /// Users in creation order after `p.after`, at most `p.limit` of them.
   [[nodiscard]] caf::expected<page_of<user_record>> list(const page& p) const;
 
+  /// Compacts the whole store, e.g. after a bulk load; `errc::storage` on
+  /// failure.
+  [[nodiscard]] caf::error compact();
+
 private:
   struct impl;
   explicit user_store(std::shared_ptr<impl> ptr);

@@ -123,4 +123,29 @@ BOOST_AUTO_TEST_CASE(lists_all_orders_oldest_first_and_keeps_them_on_reopen) {
   BOOST_CHECK(all == ids);
 }
 
+BOOST_AUTO_TEST_CASE(
+    the_by_user_index_returns_whole_orders_also_after_compaction) {
+  temp_dir dir;
+  auto store = open_store(dir);
+  auto alice = actors::new_id();
+  std::vector<order_record> placed;
+  for (int i = 0; i < 5; ++i) {
+    placed.push_back(make_order(alice, i));
+    BOOST_REQUIRE(!store.insert(placed.back()));
+  }
+  BOOST_REQUIRE(!store.compact());
+  auto mine = store.list_by_user(alice, {});
+  BOOST_REQUIRE(mine);
+  BOOST_REQUIRE_EQUAL(mine->items.size(), placed.size());
+  for (size_t i = 0; i < placed.size(); ++i) {
+    const auto& got = mine->items[i];
+    BOOST_CHECK_EQUAL(got.id, placed[i].id);
+    BOOST_CHECK_EQUAL(got.total_cents, placed[i].total_cents);
+    BOOST_REQUIRE_EQUAL(got.products.size(), placed[i].products.size());
+    BOOST_CHECK_EQUAL(got.products[0].product_id,
+                      placed[i].products[0].product_id);
+    BOOST_CHECK_EQUAL(store.get(got.id)->created_ms, got.created_ms);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
