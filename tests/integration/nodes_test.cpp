@@ -169,15 +169,19 @@ BOOST_AUTO_TEST_CASE(
   caf::scoped_actor collector{client.system()};
   caf::actor sink = collector;
   for (int s = 0; s < senders; ++s)
-    client.system().spawn([=, orders = orders](caf::event_based_actor* self) {
-      for (int i = 0; i < per_sender; ++i) {
-        new_order x{user_ids[(s + i) % user_ids.size()],
-                    {{"sku-" + std::to_string(i), i + 1, 100}}};
-        self->request(orders, 30s, create_atom_v, std::move(x))
-            .then([=](order& o) { self->send(sink, o.id); },
-                  [=](caf::error& err) { self->send(sink, err); });
-      }
-    });
+    // The sender gets its index as an argument: CAF 0.17 spawns an actor
+    // without arguments through a null tuple pointer, which UBSan reports.
+    client.system().spawn(
+        [=, orders = orders](caf::event_based_actor* self, int s) {
+          for (int i = 0; i < per_sender; ++i) {
+            new_order x{user_ids[(s + i) % user_ids.size()],
+                        {{"sku-" + std::to_string(i), i + 1, 100}}};
+            self->request(orders, 30s, create_atom_v, std::move(x))
+                .then([=](order& o) { self->send(sink, o.id); },
+                      [=](caf::error& err) { self->send(sink, err); });
+          }
+        },
+        s);
   std::set<std::string> ids;
   int failures = 0;
   for (int i = 0; i < senders * per_sender; ++i)
