@@ -38,7 +38,10 @@ open_db(const std::filesystem::path& dir, const store_options& opts) {
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(opts.cache_bytes);
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
-  table.cache_index_and_filter_blocks = true;
+  // Index and filter blocks stay with the table readers (a few MB at 1M
+  // records) instead of competing with data blocks in the LRU cache: at 1M
+  // orders that competition cost a third of GET /api/orders?userId=.
+  table.cache_index_and_filter_blocks = false;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* raw = nullptr;
   auto st = rocksdb::DB::Open(options, h->path, &raw);
