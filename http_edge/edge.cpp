@@ -322,15 +322,17 @@ caf::behavior edge_main(edge_broker* self, edge_config cfg) {
       st.orders.poll(self);
     }
   });
-  st.users.poll(self);
-  st.orders.poll(self);
-  self->delayed_send(self, tick_interval, actors::tick_atom_v);
   return {
       [=](listen_atom, const std::string& host,
           uint16_t port) -> caf::result<uint16_t> {
         auto res = self->add_tcp_doorman(port, host.c_str(), true);
         if (!res)
           return std::move(res.error());
+        // Connect to the nodes only once the HTTP port is ours: an outgoing
+        // connection could otherwise take that port as its local port.
+        self->state.users.poll(self);
+        self->state.orders.poll(self);
+        self->delayed_send(self, tick_interval, actors::tick_atom_v);
         return res->second;
       },
       [=](const caf::io::new_connection_msg& msg) {

@@ -6,10 +6,14 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/send.hpp>
+#include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 namespace microshop::nodes {
 
@@ -52,12 +56,39 @@ std::optional<int> parse_args(node_config& cfg, int argc, char** argv);
 /// Prints "<node>: <text>" to stderr and returns 1.
 int fail(const std::string& node, const std::string& text);
 
+/// Stops `svc`, waits until every actor is done and `store` is released
+/// (RocksDB closed), and ends the process with exit code 0 — or 1 when the
+/// store is still held after 10 s. It does not return.
+///
+/// It leaves without destroying the actor system on purpose: CAF 0.17.6 can
+/// deadlock in ~actor_system waiting for the thread of a detached actor that
+/// has already finished (actor-framework#1196, fixed in 0.18); by then all
+/// work is done and the store is closed.
+template <class Handle>
+[[noreturn]] void shut_down(caf::actor_system& sys, const Handle& svc,
+                            std::weak_ptr<const void> store,
+                            const std::string& node) {
+  caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
+  sys.await_all_actors_done();
+  for (int i = 0; i < 1000 && !store.expired(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  int rc = store.expired() ? 0 : 1;
+  if (rc != 0)
+    std::cerr << node << ": store still open at exit" << std::endl;
+  else
+    std::cout << node << " stopped, store closed" << std::endl;
+  std::cout.flush();
+  std::cerr.flush();
+  std::_Exit(rc);
+}
+
 /// Publishes `svc` on `cfg.host:cfg.port` over BASP, prints where, serves
-/// until SIGTERM or SIGINT and then stops `svc`; the process's exit code
-/// (1 with a one-line reason when the port cannot be opened).
+/// until SIGTERM or SIGINT and then shuts down (see `shut_down`); returns only
+/// with exit code 1 and a one-line reason when the port cannot be opened.
 template <class Handle>
 int publish_and_serve(caf::actor_system& sys, const Handle& svc,
-                      const node_config& cfg, const std::string& node) {
+                      const node_config& cfg, const std::string& node,
+                      std::weak_ptr<const void> store) {
   auto port = sys.middleman().publish(svc, cfg.port, cfg.host.c_str(), true);
   if (!port) {
     caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
@@ -69,8 +100,7 @@ int publish_and_serve(caf::actor_system& sys, const Handle& svc,
             << std::endl;
   wait_for_shutdown_signal();
   std::cout << node << " shutting down" << std::endl;
-  caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
-  return 0;
+  shut_down(sys, svc, std::move(store), node);
 }
 
 } // namespace microshop::nodes

@@ -47,8 +47,10 @@ int main(int argc, char** argv) {
   svc_cfg.users = {cfg.users_host, cfg.users_port};
   svc_cfg.verify_timeout = cfg.verify_timeout;
   svc_cfg.store_workers = cfg.store_workers;
-  auto svc = actors::spawn_order_service(
-      sys, std::make_shared<persistence::order_store>(std::move(*store)),
-      svc_cfg);
-  return nodes::publish_and_serve(sys, svc, cfg, "order_node");
+  auto shared_store =
+      std::make_shared<persistence::order_store>(std::move(*store));
+  std::weak_ptr<const void> store_alive = shared_store;
+  auto svc = actors::spawn_order_service(sys, std::move(shared_store), svc_cfg);
+  return nodes::publish_and_serve(sys, svc, cfg, "order_node",
+                                  std::move(store_alive));
 }

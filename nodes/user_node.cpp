@@ -44,8 +44,10 @@ int main(int argc, char** argv) {
   svc_cfg.cost = {cfg.hash_ops, cfg.hash_mem_kib * 1024};
   svc_cfg.hash_workers = cfg.hash_workers;
   svc_cfg.read_workers = cfg.read_workers;
-  auto svc = actors::spawn_user_service(
-      sys, std::make_shared<persistence::user_store>(std::move(*store)),
-      svc_cfg);
-  return nodes::publish_and_serve(sys, svc, cfg, "user_node");
+  auto shared_store =
+      std::make_shared<persistence::user_store>(std::move(*store));
+  std::weak_ptr<const void> store_alive = shared_store;
+  auto svc = actors::spawn_user_service(sys, std::move(shared_store), svc_cfg);
+  return nodes::publish_and_serve(sys, svc, cfg, "user_node",
+                                  std::move(store_alive));
 }

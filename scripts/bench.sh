@@ -32,13 +32,8 @@ export BENCH_DIR=$root/tests/bench
 cleanup() { "$root/scripts/cluster.sh" down >/dev/null 2>&1 || true; rm -rf "$MICROSHOP_HOME"; }
 trap cleanup EXIT
 
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
+# shellcheck source=scripts/lib.sh
+source "$root/scripts/lib.sh"
 export MICROSHOP_HTTP_PORT=$(free_port) MICROSHOP_USERS_PORT=$(free_port) MICROSHOP_ORDERS_PORT=$(free_port)
 url=http://127.0.0.1:$MICROSHOP_HTTP_PORT
 hash_workers=2

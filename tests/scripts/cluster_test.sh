@@ -9,13 +9,8 @@ export MICROSHOP_HOME=$(mktemp -d)
 export MICROSHOP_USERS_FLAGS="--hash-ops=1 --hash-mem-kib=8"
 trap '"$root/scripts/cluster.sh" down >/dev/null 2>&1 || true; rm -rf "$MICROSHOP_HOME"' EXIT
 
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
+# shellcheck source=scripts/lib.sh
+source "$root/scripts/lib.sh"
 export MICROSHOP_HTTP_PORT=$(free_port) MICROSHOP_USERS_PORT=$(free_port) MICROSHOP_ORDERS_PORT=$(free_port)
 url=http://127.0.0.1:$MICROSHOP_HTTP_PORT
 cluster() { "$root/scripts/cluster.sh" "$@"; }

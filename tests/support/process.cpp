@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <netinet/in.h>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <sys/socket.h>
@@ -26,16 +27,19 @@ sockaddr_in loopback(uint16_t port) {
 } // namespace
 
 uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  auto addr = loopback(0);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+  // Below Linux's ephemeral range (32768-60999): a port the kernel hands to
+  // an outgoing connection later could otherwise collide with a node's.
+  static std::mt19937 rng{std::random_device{}()};
+  for (;;) {
+    auto port = static_cast<uint16_t>(20000 + rng() % 12000);
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    auto addr = loopback(port);
+    bool free =
+        ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
     ::close(fd);
-    throw std::runtime_error("bind failed");
+    if (free)
+      return port;
   }
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
 }
 
 bool wait_until(const std::function<bool()>& pred,

@@ -1,0 +1,11 @@
+# Shared by the scripts: source it, do not run it.
+
+# A TCP port on 127.0.0.1 that nothing listens on right now, below Linux's
+# ephemeral range (32768-60999) so no outgoing connection can take it.
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 12000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
