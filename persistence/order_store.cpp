@@ -43,6 +43,22 @@ struct order_store::impl {
     out.push_back(std::move(*rec));
     return caf::none;
   }
+
+  /// The orders stored under `prefix` (all orders, or one user's index
+  /// range), in key order, after `p.after`, at most `p.limit`.
+  caf::expected<page_of<order_record>> list_range(const std::string& prefix,
+                                                  const page& p) const {
+    page_of<order_record> result;
+    result.items.reserve(p.limit);
+    auto more = detail::scan(*h, prefix, p.after, p.limit,
+                             [&](std::string_view key, std::string_view value) {
+                               return decode_into(key, value, result.items);
+                             });
+    if (!more)
+      return std::move(more.error());
+    result.more = *more;
+    return result;
+  }
 };
 
 order_store::order_store(std::shared_ptr<impl> ptr) : impl_(std::move(ptr)) {
@@ -83,32 +99,12 @@ caf::expected<order_record> order_store::get(std::string_view id) const {
 }
 
 caf::expected<page_of<order_record>> order_store::list(const page& p) const {
-  page_of<order_record> result;
-  result.items.reserve(p.limit);
-  auto more =
-      detail::scan(*impl_->h, order_prefix, p.after, p.limit,
-                   [&](std::string_view key, std::string_view value) {
-                     return impl_->decode_into(key, value, result.items);
-                   });
-  if (!more)
-    return std::move(more.error());
-  result.more = *more;
-  return result;
+  return impl_->list_range(order_prefix, p);
 }
 
 caf::expected<page_of<order_record>>
 order_store::list_by_user(std::string_view user_id, const page& p) const {
-  page_of<order_record> result;
-  result.items.reserve(p.limit);
-  auto more =
-      detail::scan(*impl_->h, index_prefix(user_id), p.after, p.limit,
-                   [&](std::string_view key, std::string_view value) {
-                     return impl_->decode_into(key, value, result.items);
-                   });
-  if (!more)
-    return std::move(more.error());
-  result.more = *more;
-  return result;
+  return impl_->list_range(index_prefix(user_id), p);
 }
 
 caf::error order_store::compact() {
