@@ -25,7 +25,7 @@ using order_store_actor =
                      caf::replies_to<list_atom, order_query>::with<order_page>>;
 
 order_store_actor::behavior_type store_worker(order_store_actor::pointer,
-                                              store_ptr store) {
+                                              const store_ptr& store) {
   return {
       [=](store_atom, order& o) -> caf::result<order> {
         if (auto err = store->insert(o))
@@ -60,7 +60,7 @@ caf::error user_service_unavailable() {
 
 order_front_actor::behavior_type
 order_front(order_front_actor::stateful_pointer<front_state> self,
-            store_ptr store, order_service_config cfg) {
+            const store_ptr& store, const order_service_config& cfg) {
   for (size_t i = 0; i < std::max<size_t>(cfg.store_workers, 1); ++i)
     self->state.workers.push_back(
         self->spawn<caf::detached + caf::linked>(store_worker, store));

@@ -28,8 +28,8 @@ void lower_thread_priority() {
 }
 
 /// The whole user interface over the store, run on its own thread.
-user_actor::behavior_type user_worker(user_actor::pointer, store_ptr store,
-                                      pwhash_cost cost) {
+user_actor::behavior_type
+user_worker(user_actor::pointer, const store_ptr& store, pwhash_cost cost) {
   return {
       [=](create_atom, const new_user& x) -> caf::result<user> {
         lower_thread_priority();

@@ -133,8 +133,9 @@ std::string encode_component(std::string_view s) {
   return out;
 }
 
-void add_next_link(response& r, std::string_view path, std::string filter,
-                   uint32_t limit, const std::string& last_id) {
+void add_next_link(response& r, std::string_view path,
+                   const std::string& filter, uint32_t limit,
+                   const std::string& last_id) {
   std::string link = "<";
   link += path;
   link += "?";

@@ -307,7 +307,7 @@ void sweep_idle(edge_broker* self) {
   }
 }
 
-caf::behavior edge_main(edge_broker* self, edge_config cfg) {
+caf::behavior edge_main(edge_broker* self, const edge_config& cfg) {
   auto& st = self->state;
   st.cfg = cfg;
   st.users = {"users", cfg.users, cfg.connect_timeout};
@@ -338,8 +338,8 @@ caf::behavior edge_main(edge_broker* self, edge_config cfg) {
       [=](const caf::io::new_connection_msg& msg) {
         self->state.conns.emplace(
             msg.handle, std::make_unique<connection>(self->state.cfg.limits));
-        self->configure_read(msg.handle,
-                             caf::io::receive_policy::at_most(16 * 1024));
+        self->configure_read(
+            msg.handle, caf::io::receive_policy::at_most(size_t{16} * 1024));
       },
       [=](caf::io::new_data_msg& msg) { on_data(self, msg); },
       [=](const caf::io::connection_closed_msg& msg) {

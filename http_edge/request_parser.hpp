@@ -11,9 +11,9 @@ namespace microshop::http_edge {
 /// Limits API.md sets on a request.
 struct request_limits {
   /// Request line and headers; more is answered with 431.
-  size_t max_header_bytes = 8 * 1024;
+  size_t max_header_bytes = size_t{8} * 1024;
   /// Body; more is answered with 413.
-  size_t max_body_bytes = 1024 * 1024;
+  size_t max_body_bytes = size_t{1024} * 1024;
 };
 
 /// Turns a connection's byte stream into requests with Debian's http_parser

@@ -66,7 +66,7 @@ int fail(const std::string& node, const std::string& text);
 /// work is done and the store is closed.
 template <class Handle>
 [[noreturn]] void shut_down(caf::actor_system& sys, const Handle& svc,
-                            std::weak_ptr<const void> store,
+                            const std::weak_ptr<const void>& store,
                             const std::string& node) {
   caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
@@ -100,7 +100,7 @@ int publish_and_serve(caf::actor_system& sys, const Handle& svc,
             << std::endl;
   wait_for_shutdown_signal();
   std::cout << node << " shutting down" << std::endl;
-  shut_down(sys, svc, std::move(store), node);
+  shut_down(sys, svc, store, node);
 }
 
 } // namespace microshop::nodes

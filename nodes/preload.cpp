@@ -31,7 +31,7 @@ public:
   std::string ids_out = "user_ids.txt";
   bool measure_hash = false;
   uint64_t hash_ops = 2;
-  size_t hash_mem_kib = 19 * 1024;
+  size_t hash_mem_kib = size_t{19} * 1024;
   size_t hash_workers = 2;
 
   preload_config() {

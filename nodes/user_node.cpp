@@ -16,7 +16,7 @@ using namespace microshop;
 class user_node_config : public nodes::store_node_config {
 public:
   uint64_t hash_ops = 2;
-  size_t hash_mem_kib = 19 * 1024;
+  size_t hash_mem_kib = size_t{19} * 1024;
   size_t hash_workers = 2;
   size_t read_workers = 2;
 
