@@ -1,0 +1,86 @@
+// How a node process starts and stops: flags, config file, failures.
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <csignal>
+#include <fstream>
+
+using namespace microshop::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct node_run {
+  temp_dir dir;
+
+  child_process run(const std::string& exe, std::vector<std::string> args) {
+    return child_process{bin_dir() / exe, std::move(args), dir / "out.log"};
+  }
+
+  /// The one line a failing node printed, or what it printed in full.
+  std::string output() const {
+    std::ifstream in{dir / "out.log"};
+    return {std::istreambuf_iterator<char>{in}, {}};
+  }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(node_process, node_run)
+
+BOOST_AUTO_TEST_CASE(help_lists_the_options_and_exits_0) {
+  auto p = run("order_node", {"--help"});
+  BOOST_CHECK_EQUAL(p.wait(10s), 0);
+  for (auto flag : {"--users-port", "--verify-timeout", "--data-dir",
+                    "--sync-writes", "--config-file"})
+    BOOST_CHECK_MESSAGE(output().find(flag) != std::string::npos, flag);
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_flag_exits_1_with_a_one_line_reason) {
+  auto p = run("user_node", {"--no-such-flag=1"});
+  BOOST_CHECK_EQUAL(p.wait(10s), 1);
+  auto out = output();
+  BOOST_CHECK(out.find("no-such-flag") != std::string::npos);
+  BOOST_CHECK_EQUAL(std::count(out.begin(), out.end(), '\n'), 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_port_in_use_exits_1_naming_the_port) {
+  auto port = free_port();
+  auto first = run("user_node", {"--port=" + std::to_string(port),
+                                 "--data-dir=" + (dir / "a").string()});
+  BOOST_REQUIRE(wait_until([&] { return port_open(port); }, 10s));
+  auto second = run("user_node", {"--port=" + std::to_string(port),
+                                  "--data-dir=" + (dir / "b").string()});
+  BOOST_CHECK_EQUAL(second.wait(10s), 1);
+  BOOST_CHECK(output().find("cannot listen on 127.0.0.1:" +
+                            std::to_string(port)) != std::string::npos);
+  first.signal(SIGTERM);
+  BOOST_CHECK_EQUAL(first.wait(10s), 0);
+}
+
+BOOST_AUTO_TEST_CASE(an_unusable_data_dir_exits_1_naming_the_path) {
+  std::ofstream{dir / "file"} << "x";
+  auto p =
+      run("order_node", {"--port=0", "--data-dir=" + (dir / "file").string()});
+  BOOST_CHECK_EQUAL(p.wait(10s), 1);
+  BOOST_CHECK(output().find((dir / "file").string()) != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(
+    reads_its_options_from_a_config_file_and_stops_on_sigterm) {
+  auto port = free_port();
+  std::ofstream{dir / "node.ini"} << "[global]\nport=" << port
+                                  << "\ndata-dir=\"" << (dir / "users").string()
+                                  << "\"\nhash-ops=1\n";
+  auto p = run("user_node", {"--config-file=" + (dir / "node.ini").string()});
+  BOOST_REQUIRE_MESSAGE(wait_until([&] { return port_open(port); }, 10s),
+                        output());
+  BOOST_CHECK(std::filesystem::exists(dir / "users" / "CURRENT"));
+  p.signal(SIGTERM);
+  BOOST_CHECK_EQUAL(p.wait(10s), 0);
+  BOOST_CHECK(output().find("store closed") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
