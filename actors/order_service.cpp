@@ -2,6 +2,7 @@
 
 #include "actors/order_logic.hpp"
 #include "actors/user_api.hpp"
+#include "actors/validation.hpp"
 #include "persistence/errc.hpp"
 
 #include <caf/actor_system.hpp>
@@ -20,17 +21,22 @@ constexpr auto tick_interval = std::chrono::milliseconds(100);
 
 /// Store access on a thread of its own.
 using order_store_actor =
-    caf::typed_actor<caf::replies_to<store_atom, order>::with<order>,
+    caf::typed_actor<caf::replies_to<store_atom, new_order>::with<order>,
                      caf::replies_to<get_atom, std::string>::with<order>,
                      caf::replies_to<list_atom, order_query>::with<order_page>>;
 
 order_store_actor::behavior_type store_worker(order_store_actor::pointer,
                                               const store_ptr& store) {
   return {
-      [=](store_atom, order& o) -> caf::result<order> {
-        if (auto err = store->insert(o))
+      [=](store_atom, const new_order& x) -> caf::result<order> {
+        // The id (and createdAt) is taken now, when the order is stored, so
+        // that ids follow the order of the writes and `after` skips none.
+        auto o = make_order(x);
+        if (!o)
+          return std::move(o.error());
+        if (auto err = store->insert(*o))
           return err;
-        return std::move(o);
+        return std::move(*o);
       },
       [=](get_atom, const std::string& id) -> caf::result<order> {
         return find_order(*store, id);
@@ -64,8 +70,7 @@ order_front(order_front_actor::stateful_pointer<front_state> self,
   for (size_t i = 0; i < std::max<size_t>(cfg.store_workers, 1); ++i)
     self->state.workers.push_back(
         self->spawn<caf::detached + caf::linked>(store_worker, store));
-  self->state.users =
-      peer_link<user_actor>{"users", cfg.users, cfg.connect_timeout};
+  self->state.users = peer_link<user_actor>{cfg.users, cfg.connect_timeout};
   self->set_down_handler([self](caf::down_msg& dm) {
     if (self->state.users.on_down(dm))
       self->state.users.poll(self);
@@ -78,23 +83,20 @@ order_front(order_front_actor::stateful_pointer<front_state> self,
         self->delayed_send(self, tick_interval, tick_atom_v);
       },
       [=](create_atom, const new_order& x) -> caf::result<order> {
-        auto draft = make_order(x);
-        if (!draft)
-          return std::move(draft.error());
+        if (auto err = validate(x))
+          return err;
         if (!self->state.users.connected())
           return user_service_unavailable();
         auto rp = self->make_response_promise<order>();
-        auto user_id = draft->user_id;
         self->request(self->state.users.handle(), cfg.verify_timeout,
-                      verify_atom_v, std::move(user_id))
+                      verify_atom_v, x.user_id)
             .then(
                 [=](bool exists) mutable {
                   if (!exists)
                     rp.deliver(caf::make_error(errc::user_not_found,
                                                "User not found"));
                   else
-                    rp.delegate(self->state.worker(), store_atom_v,
-                                std::move(*draft));
+                    rp.delegate(self->state.worker(), store_atom_v, x);
                 },
                 [=](caf::error&) mutable {
                   rp.deliver(user_service_unavailable());

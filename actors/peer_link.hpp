@@ -32,15 +32,9 @@ public:
 
   peer_link() = default;
 
-  peer_link(std::string name, peer_address addr, caf::timespan connect_timeout)
-      : name_(std::move(name)), addr_(std::move(addr)),
-        connect_timeout_(connect_timeout) {
+  peer_link(peer_address addr, caf::timespan connect_timeout)
+      : addr_(std::move(addr)), connect_timeout_(connect_timeout) {
     // nop
-  }
-
-  /// The peer's name for messages, e.g. "users".
-  const std::string& name() const {
-    return name_;
   }
 
   /// Whether the link holds a live handle.
@@ -100,7 +94,6 @@ private:
     backoff_ = std::min(max_backoff, backoff_ * 2);
   }
 
-  std::string name_;
   peer_address addr_;
   caf::timespan connect_timeout_ = std::chrono::seconds(2);
   Handle handle_;

@@ -69,7 +69,7 @@ void flush_ready(edge_broker* self, connection_handle hdl, connection& c) {
   for (auto i = c.slots.find(c.next_out); i != c.slots.end() && i->second.ready;
        i = c.slots.find(c.next_out)) {
     auto& s = i->second;
-    close = !s.keep_alive || s.resp.close;
+    close = !s.keep_alive;
     write_response(s.resp, !close, buf);
     c.slots.erase(i);
     ++c.next_out;
@@ -122,7 +122,7 @@ void ask(edge_broker* self, connection_handle hdl, uint64_t seq,
     complete(self, hdl, seq, on_error(caf::sec::no_route_to_receiving_node));
     return;
   }
-  self->state.conns[hdl]->slots[seq].node = node;
+  self->state.conns.at(hdl)->slots.at(seq).node = node;
   self->request(link.handle(), self->state.cfg.request_timeout,
                 std::forward<Ts>(xs)...)
       .then([=](Reply& reply) { complete(self, hdl, seq, on_value(reply)); },
@@ -310,8 +310,8 @@ void sweep_idle(edge_broker* self) {
 caf::behavior edge_main(edge_broker* self, const edge_config& cfg) {
   auto& st = self->state;
   st.cfg = cfg;
-  st.users = {"users", cfg.users, cfg.connect_timeout};
-  st.orders = {"orders", cfg.orders, cfg.connect_timeout};
+  st.users = {cfg.users, cfg.connect_timeout};
+  st.orders = {cfg.orders, cfg.connect_timeout};
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     if (st.users.on_down(dm)) {

@@ -75,7 +75,7 @@ void write_response(const response& r, bool keep_alive,
     append(value);
     append("\r\n");
   }
-  if (!keep_alive || r.close)
+  if (!keep_alive)
     append("Connection: close\r\n");
   append("\r\n");
   append(r.body);

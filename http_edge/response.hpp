@@ -13,8 +13,6 @@ struct response {
   std::string body;
   /// Headers beyond the ones every response carries.
   std::vector<std::pair<std::string, std::string>> headers;
-  /// Close the connection after sending this response.
-  bool close = false;
 };
 
 /// The reason phrase of `status`, e.g. "Not Found".

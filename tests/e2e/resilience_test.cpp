@@ -18,7 +18,7 @@ struct fast_timeout_fixture : e2e_fixture {
 };
 
 /// Polls `target` until it answers `status`.
-bool eventually(e2e_fixture& f, const std::function<int()>& probe, int status,
+bool eventually(const std::function<int()>& probe, int status,
                 std::chrono::seconds within = 15s) {
   return wait_until([&] { return probe() == status; }, within);
 }
@@ -29,15 +29,13 @@ BOOST_FIXTURE_TEST_SUITE(node_failures, e2e_fixture)
 
 BOOST_AUTO_TEST_CASE(readyz_is_503_while_the_user_node_is_down_and_200_after) {
   nodes.kill9(node::users);
-  BOOST_REQUIRE(eventually(
-      *this, [&] { return get("/readyz").status; }, 503));
+  BOOST_REQUIRE(eventually([&] { return get("/readyz").status; }, 503));
   auto r = get("/readyz");
   BOOST_CHECK_EQUAL(r.json()["nodes"]["users"]["connected"], false);
   BOOST_CHECK_EQUAL(r.json()["nodes"]["orders"]["connected"], true);
   BOOST_CHECK_EQUAL(get("/healthz").status, 200);
   nodes.start(node::users);
-  BOOST_CHECK(eventually(
-      *this, [&] { return get("/readyz").status; }, 200));
+  BOOST_CHECK(eventually([&] { return get("/readyz").status; }, 200));
 }
 
 BOOST_AUTO_TEST_CASE(orders_are_503_while_the_user_node_is_down_and_201_after) {
@@ -52,8 +50,7 @@ BOOST_AUTO_TEST_CASE(orders_are_503_while_the_user_node_is_down_and_201_after) {
   BOOST_CHECK_EQUAL(users.status, 503);
   BOOST_CHECK_EQUAL(error_of(users), "User service unavailable");
   nodes.start(node::users);
-  BOOST_CHECK(eventually(
-      *this, [&] { return place(uid).status; }, 201));
+  BOOST_CHECK(eventually([&] { return place(uid).status; }, 201));
   // Only the order accepted after the restart was stored.
   BOOST_CHECK_EQUAL(get("/api/orders").json().size(), 1u);
 }
@@ -70,8 +67,7 @@ BOOST_AUTO_TEST_CASE(users_keep_working_while_the_order_node_is_down) {
   BOOST_CHECK_EQUAL(orders.body, R"({"error":"Order service unavailable"})");
   BOOST_CHECK_EQUAL(place(uid).status, 503);
   nodes.start(node::orders);
-  BOOST_CHECK(eventually(
-      *this, [&] { return get("/api/orders").status; }, 200));
+  BOOST_CHECK(eventually([&] { return get("/api/orders").status; }, 200));
   BOOST_CHECK_EQUAL(get("/api/orders").json().size(), 1u);
 }
 
@@ -105,8 +101,7 @@ BOOST_AUTO_TEST_CASE(a_stopped_node_gives_504_within_the_request_timeout) {
   auto o = place(uid);
   BOOST_CHECK(o.status == 503 || o.status == 504);
   nodes.process(node::users).signal(SIGCONT);
-  BOOST_CHECK(eventually(
-      *this, [&] { return place(uid).status; }, 201));
+  BOOST_CHECK(eventually([&] { return place(uid).status; }, 201));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -43,10 +43,6 @@ public:
   /// Everything `n` printed over all its runs.
   std::string log(node n) const;
 
-  const temp_dir& dir() const {
-    return dir_;
-  }
-
 private:
   std::vector<std::string> args(node n) const;
 

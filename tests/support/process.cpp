@@ -128,13 +128,6 @@ bool child_process::running() {
   return wait(std::chrono::milliseconds(0)) < 0;
 }
 
-std::string child_process::output() const {
-  std::ifstream in{log_};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::filesystem::path bin_dir() {
   return MICROSHOP_BIN_DIR;
 }

@@ -48,9 +48,6 @@ public:
   /// Whether the process has not exited yet.
   bool running();
 
-  /// Everything the process printed so far.
-  std::string output() const;
-
 private:
   void spawn();
 
