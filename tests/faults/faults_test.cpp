@@ -5,8 +5,10 @@
 #include "e2e/e2e.hpp"
 #include "support/load.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
+#include <iterator>
 #include <random>
 #include <set>
 #include <thread>
@@ -101,36 +103,48 @@ struct fault_fixture : e2e_fixture {
                                    << status);
   }
 
+  /// Every item of the listing at `target`, following its `Link: rel="next"`
+  /// pages to the end.
+  std::vector<json> list_all(std::string target) {
+    std::vector<json> items;
+    while (!target.empty()) {
+      auto r = get(target);
+      BOOST_REQUIRE_MESSAGE(r.status == 200, target << ": " << r.status);
+      for (auto& item : r.json())
+        items.push_back(item);
+      target.clear();
+      if (auto* link = r.header("link")) {
+        auto open = link->find('<');
+        auto close = link->find('>');
+        BOOST_REQUIRE(open != std::string::npos && close != std::string::npos);
+        target = link->substr(open + 1, close - open - 1);
+      }
+    }
+    return items;
+  }
+
   /// Orders through the list equal the union of the per-user lists (every
   /// order has its index entry); returns the number of orders.
   size_t check_order_index() {
     std::set<std::string> all;
-    for (std::string target = "/api/orders?limit=1000"; !target.empty();) {
-      auto r = get(target);
-      BOOST_REQUIRE_EQUAL(r.status, 200);
-      for (auto& o : r.json())
-        all.insert(o["id"].get<std::string>());
-      target = r.json().size() == 1000
-                   ? "/api/orders?limit=1000&after=" +
-                         r.json().back()["id"].get<std::string>()
-                   : "";
-    }
+    for (auto& o : list_all("/api/orders?limit=1000"))
+      all.insert(o["id"].get<std::string>());
     std::set<std::string> indexed;
-    for (std::string after;;) {
-      auto r = get("/api/users?limit=1000" +
-                   (after.empty() ? "" : "&after=" + after));
-      BOOST_REQUIRE_EQUAL(r.status, 200);
-      for (auto& u : r.json()) {
-        auto mine =
-            get("/api/orders?limit=1000&userId=" + u["id"].get<std::string>());
-        for (auto& o : mine.json())
-          indexed.insert(o["id"].get<std::string>());
-      }
-      if (r.json().size() < 1000)
-        break;
-      after = r.json().back()["id"].get<std::string>();
-    }
-    BOOST_CHECK(all == indexed);
+    for (auto& u : list_all("/api/users?limit=1000"))
+      for (auto& o : list_all("/api/orders?limit=1000&userId=" +
+                              u["id"].get<std::string>()))
+        indexed.insert(o["id"].get<std::string>());
+    std::vector<std::string> only_listed;
+    std::set_difference(all.begin(), all.end(), indexed.begin(), indexed.end(),
+                        std::back_inserter(only_listed));
+    std::vector<std::string> only_indexed;
+    std::set_difference(indexed.begin(), indexed.end(), all.begin(), all.end(),
+                        std::back_inserter(only_indexed));
+    BOOST_CHECK_MESSAGE(
+        only_listed.empty() && only_indexed.empty(),
+        all.size() << " orders listed, " << indexed.size() << " through users; "
+                   << only_listed.size() << " not in the by-user index, "
+                   << only_indexed.size() << " only in the by-user index");
     return all.size();
   }
 
@@ -143,32 +157,25 @@ struct fault_fixture : e2e_fixture {
         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       return s;
     };
-    for (std::string after;;) {
-      auto users = get("/api/users?limit=1000" +
-                       (after.empty() ? "" : "&after=" + after))
-                       .json();
-      for (auto& u : users) {
-        auto name = u["username"].get<std::string>();
-        auto email = u["email"].get<std::string>();
-        auto by_name = post("/api/users",
-                            json{{"username", upper(name)},
-                                 {"email", "fresh-" + name + "@x.example.com"},
-                                 {"password", "password-1"}}
-                                .dump());
-        BOOST_CHECK_MESSAGE(by_name.status == 409,
-                            name << " username key: " << by_name.status);
-        auto by_email = post("/api/users", json{{"username", "fresh-" + name},
-                                                {"email", upper(email)},
-                                                {"password", "password-1"}}
-                                               .dump());
-        BOOST_CHECK_MESSAGE(by_email.status == 409,
-                            email << " email key: " << by_email.status);
-        ++checked;
-      }
-      if (users.size() < 1000)
-        return checked;
-      after = users.back()["id"].get<std::string>();
+    for (auto& u : list_all("/api/users?limit=1000")) {
+      auto name = u["username"].get<std::string>();
+      auto email = u["email"].get<std::string>();
+      auto by_name =
+          post("/api/users", json{{"username", upper(name)},
+                                  {"email", "fresh-" + name + "@x.example.com"},
+                                  {"password", "password-1"}}
+                                 .dump());
+      BOOST_CHECK_MESSAGE(by_name.status == 409,
+                          name << " username key: " << by_name.status);
+      auto by_email = post("/api/users", json{{"username", "fresh-" + name},
+                                              {"email", upper(email)},
+                                              {"password", "password-1"}}
+                                             .dump());
+      BOOST_CHECK_MESSAGE(by_email.status == 409,
+                          email << " email key: " << by_email.status);
+      ++checked;
     }
+    return checked;
   }
 };
 
