@@ -23,10 +23,22 @@ struct db_handle {
   std::string path;
 };
 
-/// Opens (creating if missing) the database in `dir`; an `errc::storage`
-/// error names the path and the cause when that fails.
+/// Which keys a store writes in ascending runs: a key starting with one of
+/// `whole` belongs to the run of its first byte (e.g. records keyed by
+/// time-ordered ids); one starting with one of `to_slash` to the run named by
+/// its bytes up to the first '/' (e.g. one user's index entries).
+struct key_runs {
+  std::string whole;
+  std::string to_slash;
+};
+
+/// Opens (creating if missing) the database in `dir`, inserting each key of
+/// `runs` into the memtable next to the previous key of its run instead of
+/// searching the whole skip list; an `errc::storage` error names the path and
+/// the cause when that fails.
 caf::expected<std::shared_ptr<db_handle>>
-open_db(const std::filesystem::path& dir, const store_options& opts);
+open_db(const std::filesystem::path& dir, const store_options& opts,
+        const key_runs& runs);
 
 /// An `errc::storage` error naming the database path, the action and `st`.
 caf::error storage_error(const db_handle& h, std::string_view action,

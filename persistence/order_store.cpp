@@ -29,6 +29,16 @@ std::string index_prefix(std::string_view user_id) {
   return key;
 }
 
+/// Adds `o` and its by-user index entry to `batch`; not ok when the batch
+/// refuses an entry (e.g. over RocksDB's size limits).
+rocksdb::Status add_to(rocksdb::WriteBatch& batch, const order_record& o) {
+  auto bytes = detail::encode(o);
+  auto st = batch.Put(order_key(o.id), bytes);
+  if (st.ok())
+    st = batch.Put(index_prefix(o.user_id) + o.id, bytes);
+  return st;
+}
+
 } // namespace
 
 struct order_store::impl {
@@ -67,7 +77,7 @@ order_store::order_store(std::shared_ptr<impl> ptr) : impl_(std::move(ptr)) {
 
 caf::expected<order_store> order_store::open(const std::filesystem::path& dir,
                                              const store_options& opts) {
-  auto h = detail::open_db(dir, opts);
+  auto h = detail::open_db(dir, opts, {order_prefix, "x"});
   if (!h)
     return std::move(h.error());
   auto ptr = std::make_shared<impl>();
@@ -77,9 +87,18 @@ caf::expected<order_store> order_store::open(const std::filesystem::path& dir,
 
 caf::error order_store::insert(const order_record& o) {
   rocksdb::WriteBatch batch;
-  auto bytes = detail::encode(o);
-  batch.Put(order_key(o.id), bytes);
-  batch.Put(index_prefix(o.user_id) + o.id, bytes);
+  if (auto st = add_to(batch, o); !st.ok())
+    return detail::storage_error(*impl_->h, "batch", st);
+  return detail::write(*impl_->h, batch);
+}
+
+caf::error order_store::insert_all(const std::vector<order_record>& orders) {
+  if (orders.empty())
+    return caf::none;
+  rocksdb::WriteBatch batch;
+  for (auto& o : orders)
+    if (auto st = add_to(batch, o); !st.ok())
+      return detail::storage_error(*impl_->h, "batch", st);
   return detail::write(*impl_->h, batch);
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 namespace microshop::persistence {
 
@@ -20,6 +21,10 @@ public:
 
   /// Stores `o` and its by-user index entry in one atomic write.
   [[nodiscard]] caf::error insert(const order_record& o);
+
+  /// Stores all of `orders` with their index entries in one atomic write
+  /// (one WAL record): all of them are stored, or none and the error.
+  [[nodiscard]] caf::error insert_all(const std::vector<order_record>& orders);
 
   /// The order, or `errc::order_not_found`.
   [[nodiscard]] caf::expected<order_record> get(std::string_view id) const;

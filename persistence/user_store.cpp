@@ -68,7 +68,7 @@ user_store::user_store(std::shared_ptr<impl> ptr) : impl_(std::move(ptr)) {
 
 caf::expected<user_store> user_store::open(const std::filesystem::path& dir,
                                            const store_options& opts) {
-  auto h = detail::open_db(dir, opts);
+  auto h = detail::open_db(dir, opts, {user_prefix, ""});
   if (!h)
     return std::move(h.error());
   auto ptr = std::make_shared<impl>();
@@ -80,9 +80,13 @@ caf::error user_store::insert(const user_record& u) {
   rocksdb::WriteBatch batch;
   auto id_key = user_key(u.id);
   auto bytes = detail::encode(u);
-  batch.Put(id_key, bytes);
-  batch.Put(lower_key('n', u.username), u.id);
-  batch.Put(lower_key('e', u.email), u.id);
+  auto st = batch.Put(id_key, bytes);
+  if (st.ok())
+    st = batch.Put(lower_key('n', u.username), u.id);
+  if (st.ok())
+    st = batch.Put(lower_key('e', u.email), u.id);
+  if (!st.ok())
+    return detail::storage_error(*impl_->h, "batch", st);
   // The check and the write form one critical section: this process is the
   // database's only writer (RocksDB's LOCK file), so this is race-free.
   std::lock_guard<std::mutex> guard{impl_->insert_mtx};

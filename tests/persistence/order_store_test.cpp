@@ -56,6 +56,26 @@ BOOST_AUTO_TEST_CASE(stores_an_order_and_reads_it_back_field_by_field) {
   BOOST_CHECK_EQUAL(got->created_ms, o.created_ms);
 }
 
+BOOST_AUTO_TEST_CASE(insert_all_stores_every_order_with_its_index_entry) {
+  temp_dir dir;
+  auto store = open_store(dir);
+  BOOST_CHECK(!store.insert_all({}));
+  auto alice = actors::new_id();
+  auto bob = actors::new_id();
+  std::vector<order_record> xs{make_order(alice, 1), make_order(bob, 2),
+                               make_order(alice, 3)};
+  BOOST_REQUIRE(!store.insert_all(xs));
+  auto all = store.list({"", 10});
+  BOOST_REQUIRE(all);
+  BOOST_CHECK(ids_of(all->items) == ids_of(xs));
+  auto mine = store.list_by_user(alice, {"", 10});
+  BOOST_REQUIRE(mine);
+  BOOST_CHECK((ids_of(mine->items) == std::vector{xs[0].id, xs[2].id}));
+  auto got = store.get(xs[1].id);
+  BOOST_REQUIRE(got);
+  BOOST_CHECK_EQUAL(got->total_cents, xs[1].total_cents);
+}
+
 BOOST_AUTO_TEST_CASE(an_unknown_id_is_order_not_found) {
   temp_dir dir;
   auto store = open_store(dir);
