@@ -9,7 +9,6 @@
 CAF_ADD_ATOM(microshop, microshop::actors, create_atom, "create")
 CAF_ADD_ATOM(microshop, microshop::actors, list_atom, "list")
 CAF_ADD_ATOM(microshop, microshop::actors, verify_atom, "verify")
-CAF_ADD_ATOM(microshop, microshop::actors, store_atom, "store")
 CAF_ADD_ATOM(microshop, microshop::actors, tick_atom, "tick")
 
 namespace microshop::actors {

@@ -6,6 +6,7 @@
 #include "actors/atoms.hpp"
 #include "persistence/records.hpp"
 
+#include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
@@ -27,6 +28,17 @@ struct new_order {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, new_order& x) {
   return f(caf::meta::type_name("microshop::new_order"), x.user_id, x.products);
+}
+
+/// One answer of a batch: `value` when `err` is empty, else why not.
+struct order_result {
+  caf::error err;
+  order value;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order_result& x) {
+  return f(caf::meta::type_name("microshop::order_result"), x.err, x.value);
 }
 
 /// Which orders to list: all of them, or those of `user_id` when it is set.
@@ -60,6 +72,10 @@ using order_actor = caf::typed_actor<
     /// The order with this id.
     caf::replies_to<get_atom, std::string>::with<order>,
     /// A page of orders, oldest first, optionally of one user.
-    caf::replies_to<list_atom, order_query>::with<order_page>>;
+    caf::replies_to<list_atom, order_query>::with<order_page>,
+    /// Accepts each order whose user the user service confirmed, storing
+    /// them in one write: one result per order, in order.
+    caf::replies_to<create_atom,
+                    std::vector<new_order>>::with<std::vector<order_result>>>;
 
 } // namespace microshop::actors

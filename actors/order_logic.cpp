@@ -20,6 +20,31 @@ caf::expected<order> make_order(const new_order& x) {
   return o;
 }
 
+std::vector<order_result> store_orders(persistence::order_store& store,
+                                       const std::vector<new_order>& xs) {
+  std::vector<order_result> out(xs.size());
+  std::vector<order> made;
+  std::vector<size_t> made_at;
+  made.reserve(xs.size());
+  made_at.reserve(xs.size());
+  for (size_t i = 0; i < xs.size(); ++i) {
+    if (auto o = make_order(xs[i])) {
+      made.push_back(std::move(*o));
+      made_at.push_back(i);
+    } else {
+      out[i].err = std::move(o.error());
+    }
+  }
+  auto err = store.insert_all(made);
+  for (size_t j = 0; j < made.size(); ++j) {
+    if (err)
+      out[made_at[j]].err = err;
+    else
+      out[made_at[j]].value = std::move(made[j]);
+  }
+  return out;
+}
+
 caf::expected<order_page> list_orders(const persistence::order_store& store,
                                       const order_query& q) {
   auto result = q.user_id.empty() ? store.list(q.window)

@@ -19,45 +19,29 @@ using store_ptr = std::shared_ptr<persistence::order_store>;
 
 constexpr auto tick_interval = std::chrono::milliseconds(100);
 
-/// Store access on a thread of its own.
-using order_store_actor =
-    caf::typed_actor<caf::replies_to<store_atom, new_order>::with<order>,
-                     caf::replies_to<get_atom, std::string>::with<order>,
-                     caf::replies_to<list_atom, order_query>::with<order_page>>;
+/// A batch of creates while its users are verified and its orders stored.
+struct create_batch {
+  std::vector<new_order> orders;
+  /// One per order; filled as the steps fail or succeed.
+  std::vector<order_result> results;
+  /// Positions of the orders still in play (valid, then verified).
+  std::vector<size_t> pending;
+  caf::response_promise rp;
 
-order_store_actor::behavior_type store_worker(order_store_actor::pointer,
-                                              const store_ptr& store) {
-  return {
-      [=](store_atom, const new_order& x) -> caf::result<order> {
-        // The id (and createdAt) is taken now, when the order is stored, so
-        // that ids follow the order of the writes and `after` skips none.
-        auto o = make_order(x);
-        if (!o)
-          return std::move(o.error());
-        if (auto err = store->insert(*o))
-          return err;
-        return std::move(*o);
-      },
-      [=](get_atom, const std::string& id) -> caf::result<order> {
-        return find_order(*store, id);
-      },
-      [=](list_atom, const order_query& q) -> caf::result<order_page> {
-        return list_orders(*store, q);
-      },
-  };
-}
+  /// Fails every pending order with `err` and answers.
+  void fail_pending(const caf::error& err) {
+    for (auto i : pending)
+      results[i].err = err;
+    pending.clear();
+    rp.deliver(std::move(results));
+  }
+};
 
 /// The published interface plus the front's own timer.
 using order_front_actor = order_actor::extend<caf::reacts_to<tick_atom>>;
 
 struct front_state {
   peer_link<user_actor> users;
-  std::vector<order_store_actor> workers;
-  size_t next = 0;
-
-  const order_store_actor& worker() {
-    return workers[next++ % workers.size()];
-  }
 };
 
 caf::error user_service_unavailable() {
@@ -67,9 +51,6 @@ caf::error user_service_unavailable() {
 order_front_actor::behavior_type
 order_front(order_front_actor::stateful_pointer<front_state> self,
             const store_ptr& store, const order_service_config& cfg) {
-  for (size_t i = 0; i < std::max<size_t>(cfg.store_workers, 1); ++i)
-    self->state.workers.push_back(
-        self->spawn<caf::detached + caf::linked>(store_worker, store));
   self->state.users = peer_link<user_actor>{cfg.users, cfg.connect_timeout};
   self->set_down_handler([self](caf::down_msg& dm) {
     if (self->state.users.on_down(dm))
@@ -92,22 +73,83 @@ order_front(order_front_actor::stateful_pointer<front_state> self,
                       verify_atom_v, x.user_id)
             .then(
                 [=](bool exists) mutable {
-                  if (!exists)
+                  if (!exists) {
                     rp.deliver(caf::make_error(errc::user_not_found,
                                                "User not found"));
+                    return;
+                  }
+                  // The id (and createdAt) is taken now, when the order is
+                  // stored, so that ids follow the order of the writes and
+                  // `after` skips none.
+                  auto o = make_order(x);
+                  if (!o)
+                    rp.deliver(std::move(o.error()));
+                  else if (auto err = store->insert(*o))
+                    rp.deliver(std::move(err));
                   else
-                    rp.delegate(self->state.worker(), store_atom_v, x);
+                    rp.deliver(std::move(*o));
                 },
                 [=](caf::error&) mutable {
                   rp.deliver(user_service_unavailable());
                 });
         return rp;
       },
-      [=](get_atom, std::string& id) -> caf::result<order> {
-        return self->delegate(self->state.worker(), get_atom_v, std::move(id));
+      [=](create_atom, std::vector<new_order>& xs)
+          -> caf::result<std::vector<order_result>> {
+        auto b = std::make_shared<create_batch>();
+        b->results.resize(xs.size());
+        std::vector<std::string> user_ids;
+        for (size_t i = 0; i < xs.size(); ++i) {
+          if (auto err = validate(xs[i])) {
+            b->results[i].err = std::move(err);
+          } else {
+            b->pending.push_back(i);
+            user_ids.push_back(xs[i].user_id);
+          }
+        }
+        if (!b->pending.empty() && !self->state.users.connected())
+          for (auto i : b->pending)
+            b->results[i].err = user_service_unavailable();
+        if (!self->state.users.connected() || b->pending.empty())
+          return std::move(b->results);
+        b->orders = std::move(xs);
+        b->rp = self->make_response_promise();
+        self->request(self->state.users.handle(), cfg.verify_timeout,
+                      verify_atom_v, std::move(user_ids))
+            .then(
+                [=](std::vector<bool>& exists) {
+                  if (exists.size() != b->pending.size())
+                    return b->fail_pending(user_service_unavailable());
+                  std::vector<new_order> verified;
+                  std::vector<size_t> verified_at;
+                  for (size_t j = 0; j < exists.size(); ++j) {
+                    auto i = b->pending[j];
+                    if (exists[j]) {
+                      verified.push_back(std::move(b->orders[i]));
+                      verified_at.push_back(i);
+                    } else {
+                      b->results[i].err = caf::make_error(errc::user_not_found,
+                                                          "User not found");
+                    }
+                  }
+                  // Ids and createdAt are taken now, when the orders are
+                  // stored (see store_orders).
+                  auto stored = store_orders(*store, verified);
+                  for (size_t j = 0; j < stored.size(); ++j)
+                    b->results[verified_at[j]] = std::move(stored[j]);
+                  b->pending.clear();
+                  b->rp.deliver(std::move(b->results));
+                },
+                [=](caf::error&) {
+                  b->fail_pending(user_service_unavailable());
+                });
+        return b->rp;
       },
-      [=](list_atom, order_query& q) -> caf::result<order_page> {
-        return self->delegate(self->state.worker(), list_atom_v, std::move(q));
+      [=](get_atom, const std::string& id) -> caf::result<order> {
+        return find_order(*store, id);
+      },
+      [=](list_atom, const order_query& q) -> caf::result<order_page> {
+        return list_orders(*store, q);
       },
   };
 }
@@ -116,7 +158,7 @@ order_front(order_front_actor::stateful_pointer<front_state> self,
 
 order_actor spawn_order_service(caf::actor_system& sys, store_ptr store,
                                 const order_service_config& cfg) {
-  auto impl = sys.spawn(order_front, std::move(store), cfg);
+  auto impl = sys.spawn<caf::detached>(order_front, std::move(store), cfg);
   return caf::actor_cast<order_actor>(std::move(impl));
 }
 

@@ -19,15 +19,14 @@ struct order_service_config {
   caf::timespan verify_timeout = std::chrono::seconds(2);
   /// How long one connect attempt to the user node may take.
   caf::timespan connect_timeout = std::chrono::seconds(2);
-  /// Detached workers writing and reading the store.
-  size_t store_workers = 2;
 };
 
-/// The order service over `store`: connects to the user node (reconnecting
-/// after it restarts), asks it to verify each order's user with a finite
-/// timeout, and only then stores the order on a detached worker. With the
-/// user node away, creates fail fast with `errc::unavailable` and store
-/// nothing; reads keep working.
+/// The order service over `store`, one actor on a thread of its own (so that
+/// RocksDB work never blocks CAF's cooperative scheduler): connects to the
+/// user node (reconnecting after it restarts), asks it to verify the users of
+/// each order or batch of orders with a finite timeout, and only then stores
+/// them, a batch in one write. With the user node away, creates fail fast
+/// with `errc::unavailable` and store nothing; reads keep working.
 order_actor spawn_order_service(caf::actor_system& sys,
                                 std::shared_ptr<persistence::order_store> store,
                                 const order_service_config& cfg);

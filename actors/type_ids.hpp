@@ -19,6 +19,12 @@ CAF_BEGIN_TYPE_ID_BLOCK(microshop, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(microshop, (microshop::persistence::order_record))
   CAF_ADD_TYPE_ID(microshop, (microshop::actors::order_query))
   CAF_ADD_TYPE_ID(microshop, (microshop::actors::order_page))
+  CAF_ADD_TYPE_ID(microshop, (microshop::actors::user_result))
+  CAF_ADD_TYPE_ID(microshop, (microshop::actors::order_result))
+  CAF_ADD_TYPE_ID(microshop, (std::vector<microshop::actors::user_result>))
+  CAF_ADD_TYPE_ID(microshop, (std::vector<microshop::actors::new_order>))
+  CAF_ADD_TYPE_ID(microshop, (std::vector<microshop::actors::order_result>))
+  CAF_ADD_TYPE_ID(microshop, (std::vector<bool>))
 
 CAF_END_TYPE_ID_BLOCK(microshop)
 

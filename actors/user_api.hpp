@@ -5,6 +5,7 @@
 #include "actors/atoms.hpp"
 #include "persistence/records.hpp"
 
+#include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
@@ -43,6 +44,17 @@ typename Inspector::result_type inspect(Inspector& f, user& x) {
            x.created_ms);
 }
 
+/// One answer of a batch: `value` when `err` is empty, else why not.
+struct user_result {
+  caf::error err;
+  user value;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_result& x) {
+  return f(caf::meta::type_name("microshop::user_result"), x.err, x.value);
+}
+
 /// One page of users in creation order; `more` when users follow the last.
 struct user_page {
   std::vector<user> items;
@@ -65,6 +77,12 @@ using user_actor = caf::typed_actor<
     /// A page of users, oldest first.
     caf::replies_to<list_atom, page>::with<user_page>,
     /// Whether a user with this id exists.
-    caf::replies_to<verify_atom, std::string>::with<bool>>;
+    caf::replies_to<verify_atom, std::string>::with<bool>,
+    /// The users with these ids: one result per id, in order.
+    caf::replies_to<get_atom,
+                    std::vector<std::string>>::with<std::vector<user_result>>,
+    /// Whether users with these ids exist: one answer per id, in order.
+    caf::replies_to<verify_atom,
+                    std::vector<std::string>>::with<std::vector<bool>>>;
 
 } // namespace microshop::actors

@@ -60,4 +60,32 @@ caf::expected<bool> user_exists(const persistence::user_store& store,
   return store.contains(id);
 }
 
+std::vector<user_result> find_users(const persistence::user_store& store,
+                                    const std::vector<std::string>& ids) {
+  std::vector<user_result> out;
+  out.reserve(ids.size());
+  for (const auto& id : ids) {
+    auto& r = out.emplace_back();
+    if (auto u = find_user(store, id))
+      r.value = std::move(*u);
+    else
+      r.err = std::move(u.error());
+  }
+  return out;
+}
+
+caf::expected<std::vector<bool>>
+users_exist(const persistence::user_store& store,
+            const std::vector<std::string>& ids) {
+  std::vector<bool> out;
+  out.reserve(ids.size());
+  for (const auto& id : ids) {
+    auto exists = user_exists(store, id);
+    if (!exists)
+      return std::move(exists.error());
+    out.push_back(*exists);
+  }
+  return out;
+}
+
 } // namespace microshop::actors

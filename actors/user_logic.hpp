@@ -5,6 +5,8 @@
 #include "persistence/user_store.hpp"
 
 #include <caf/expected.hpp>
+#include <string>
+#include <vector>
 
 namespace microshop::actors {
 
@@ -28,5 +30,16 @@ caf::expected<user_page> list_users(const persistence::user_store& store,
 /// Whether a user with `id` exists (false for ids that cannot exist).
 caf::expected<bool> user_exists(const persistence::user_store& store,
                                 const std::string& id);
+
+/// The users with `ids`: one result per id, in order; a failed read fails
+/// only its own id.
+std::vector<user_result> find_users(const persistence::user_store& store,
+                                    const std::vector<std::string>& ids);
+
+/// Whether users with `ids` exist: one answer per id, in order; or the first
+/// storage error, which fails them all.
+caf::expected<std::vector<bool>>
+users_exist(const persistence::user_store& store,
+            const std::vector<std::string>& ids);
 
 } // namespace microshop::actors

@@ -27,13 +27,47 @@ void lower_thread_priority() {
   }
 }
 
-/// The whole user interface over the store, run on its own thread.
-user_actor::behavior_type
-user_worker(user_actor::pointer, const store_ptr& store, pwhash_cost cost) {
+/// Creates users, hashing on a thread of its own.
+using hash_worker_actor =
+    caf::typed_actor<caf::replies_to<create_atom, new_user>::with<user>>;
+
+hash_worker_actor::behavior_type hash_worker(hash_worker_actor::pointer,
+                                             const store_ptr& store,
+                                             pwhash_cost cost) {
   return {
       [=](create_atom, const new_user& x) -> caf::result<user> {
         lower_thread_priority();
         return create_user(*store, x, cost);
+      },
+  };
+}
+
+struct front_state {
+  std::vector<hash_worker_actor> hashers;
+  size_t next = 0;
+
+  /// The hash workers in turn.
+  const hash_worker_actor& hasher() {
+    return hashers[next++ % hashers.size()];
+  }
+};
+
+/// The published user actor, on a thread of its own: it answers reads and
+/// verifications itself (RocksDB point reads; no hop to another thread) and
+/// hands each create to a hash worker.
+user_actor::behavior_type
+user_front(user_actor::stateful_pointer<front_state> self, store_ptr store,
+           user_service_config cfg) {
+  for (size_t i = 0; i < std::max<size_t>(cfg.hash_workers, 1); ++i)
+    self->state.hashers.push_back(
+        self->template spawn<caf::detached + caf::linked>(hash_worker, store,
+                                                          cfg.cost));
+  return {
+      [=](create_atom, new_user& x) -> caf::result<user> {
+        if (auto err = validate(x))
+          return err;
+        return self->delegate(self->state.hasher(), create_atom_v,
+                              std::move(x));
       },
       [=](get_atom, const std::string& id) -> caf::result<user> {
         return find_user(*store, id);
@@ -44,52 +78,13 @@ user_worker(user_actor::pointer, const store_ptr& store, pwhash_cost cost) {
       [=](verify_atom, const std::string& id) -> caf::result<bool> {
         return user_exists(*store, id);
       },
-  };
-}
-
-/// Round-robin over a fixed set of workers.
-struct worker_pool {
-  std::vector<user_actor> workers;
-  size_t next = 0;
-
-  const user_actor& pick() {
-    return workers[next++ % workers.size()];
-  }
-};
-
-struct front_state {
-  worker_pool hashers;
-  worker_pool readers;
-};
-
-user_actor::behavior_type
-user_front(user_actor::stateful_pointer<front_state> self, store_ptr store,
-           user_service_config cfg) {
-  auto spawn_pool = [&](worker_pool& pool, size_t n) {
-    for (size_t i = 0; i < std::max<size_t>(n, 1); ++i)
-      pool.workers.push_back(self->template spawn<caf::detached + caf::linked>(
-          user_worker, store, cfg.cost));
-  };
-  spawn_pool(self->state.hashers, cfg.hash_workers);
-  spawn_pool(self->state.readers, cfg.read_workers);
-  return {
-      [=](create_atom, new_user& x) -> caf::result<user> {
-        if (auto err = validate(x))
-          return err;
-        return self->delegate(self->state.hashers.pick(), create_atom_v,
-                              std::move(x));
+      [=](get_atom, const std::vector<std::string>& ids)
+          -> caf::result<std::vector<user_result>> {
+        return find_users(*store, ids);
       },
-      [=](get_atom, std::string& id) -> caf::result<user> {
-        return self->delegate(self->state.readers.pick(), get_atom_v,
-                              std::move(id));
-      },
-      [=](list_atom, page& p) -> caf::result<user_page> {
-        return self->delegate(self->state.readers.pick(), list_atom_v,
-                              std::move(p));
-      },
-      [=](verify_atom, std::string& id) -> caf::result<bool> {
-        return self->delegate(self->state.readers.pick(), verify_atom_v,
-                              std::move(id));
+      [=](verify_atom, const std::vector<std::string>& ids)
+          -> caf::result<std::vector<bool>> {
+        return users_exist(*store, ids);
       },
   };
 }
@@ -98,7 +93,7 @@ user_front(user_actor::stateful_pointer<front_state> self, store_ptr store,
 
 user_actor spawn_user_service(caf::actor_system& sys, store_ptr store,
                               const user_service_config& cfg) {
-  return sys.spawn(user_front, std::move(store), cfg);
+  return sys.spawn<caf::detached>(user_front, std::move(store), cfg);
 }
 
 } // namespace microshop::actors

@@ -19,15 +19,13 @@ public:
   std::string users_host = "127.0.0.1";
   uint16_t users_port = 7101;
   caf::timespan verify_timeout = std::chrono::seconds(2);
-  size_t store_workers = 2;
 
   order_node_config() : store_node_config("var/data/orders", 7102) {
     opt_group{custom_options_, "global"}
         .add(users_host, "users-host", "host of the user node")
         .add(users_port, "users-port", "port of the user node")
         .add(verify_timeout, "verify-timeout",
-             "how long the user node may take to verify a user")
-        .add(store_workers, "store-workers", "workers writing and reading");
+             "how long the user node may take to verify a user");
   }
 };
 
@@ -46,7 +44,6 @@ int main(int argc, char** argv) {
   actors::order_service_config svc_cfg;
   svc_cfg.users = {cfg.users_host, cfg.users_port};
   svc_cfg.verify_timeout = cfg.verify_timeout;
-  svc_cfg.store_workers = cfg.store_workers;
   auto shared_store =
       std::make_shared<persistence::order_store>(std::move(*store));
   std::weak_ptr<const void> store_alive = shared_store;

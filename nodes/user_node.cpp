@@ -18,14 +18,12 @@ public:
   uint64_t hash_ops = 2;
   size_t hash_mem_kib = size_t{19} * 1024;
   size_t hash_workers = 2;
-  size_t read_workers = 2;
 
   user_node_config() : store_node_config("var/data/users", 7101) {
     opt_group{custom_options_, "global"}
         .add(hash_ops, "hash-ops", "Argon2id passes (t)")
         .add(hash_mem_kib, "hash-mem-kib", "Argon2id memory in KiB (m)")
-        .add(hash_workers, "hash-workers", "passwords hashed at once")
-        .add(read_workers, "read-workers", "workers serving reads");
+        .add(hash_workers, "hash-workers", "passwords hashed at once");
   }
 };
 
@@ -43,7 +41,6 @@ int main(int argc, char** argv) {
   actors::user_service_config svc_cfg;
   svc_cfg.cost = {cfg.hash_ops, cfg.hash_mem_kib * 1024};
   svc_cfg.hash_workers = cfg.hash_workers;
-  svc_cfg.read_workers = cfg.read_workers;
   auto shared_store =
       std::make_shared<persistence::user_store>(std::move(*store));
   std::weak_ptr<const void> store_alive = shared_store;

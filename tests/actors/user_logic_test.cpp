@@ -54,4 +54,48 @@ BOOST_AUTO_TEST_CASE(an_accepted_order_is_pending_with_an_exact_total) {
   BOOST_CHECK(is(make_order({new_id(), {}}).error(), errc::invalid));
 }
 
+BOOST_AUTO_TEST_CASE(batched_reads_answer_each_id_in_order) {
+  testing::temp_dir dir;
+  auto store = persistence::user_store::open(dir / "users");
+  BOOST_REQUIRE(store);
+  auto u = create_user(*store, {"alice", "alice@example.com", "s3cret-pass"},
+                       pwhash_cost::minimum());
+  BOOST_REQUIRE(u);
+  std::vector<std::string> ids{new_id(), u->id, "nope", u->id};
+  auto found = find_users(*store, ids);
+  BOOST_REQUIRE_EQUAL(found.size(), 4u);
+  BOOST_CHECK(is(found[0].err, errc::user_not_found));
+  BOOST_CHECK(!found[1].err);
+  BOOST_CHECK_EQUAL(found[1].value.email, "alice@example.com");
+  BOOST_CHECK(is(found[2].err, errc::user_not_found));
+  BOOST_CHECK_EQUAL(found[3].value.id, u->id);
+  auto exist = users_exist(*store, ids);
+  BOOST_REQUIRE(exist);
+  BOOST_CHECK((*exist == std::vector<bool>{false, true, false, true}));
+  BOOST_CHECK(find_users(*store, {}).empty());
+}
+
+BOOST_AUTO_TEST_CASE(storing_a_batch_keeps_each_orders_own_outcome) {
+  testing::temp_dir dir;
+  auto store = persistence::order_store::open(dir / "orders");
+  BOOST_REQUIRE(store);
+  auto uid = new_id();
+  std::vector<new_order> xs{{uid, {{"a", 1, 250}}},
+                            {uid, {{"b", 0, 250}}}, // quantity 0: invalid
+                            {uid, {{"c", 2, 1}}}};
+  auto results = store_orders(*store, xs);
+  BOOST_REQUIRE_EQUAL(results.size(), 3u);
+  BOOST_CHECK(!results[0].err);
+  BOOST_CHECK_EQUAL(results[0].value.total_cents, 250u);
+  BOOST_CHECK(is(results[1].err, errc::invalid));
+  BOOST_CHECK(!results[2].err);
+  BOOST_CHECK_EQUAL(results[2].value.total_cents, 2u);
+  BOOST_CHECK(results[0].value.id < results[2].value.id);
+  auto mine = store->list_by_user(uid, {"", 10});
+  BOOST_REQUIRE(mine);
+  BOOST_REQUIRE_EQUAL(mine->items.size(), 2u);
+  BOOST_CHECK_EQUAL(mine->items[0].id, results[0].value.id);
+  BOOST_CHECK_EQUAL(mine->items[1].id, results[2].value.id);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

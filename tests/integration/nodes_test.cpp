@@ -197,4 +197,63 @@ BOOST_AUTO_TEST_CASE(
   BOOST_CHECK(!all->more);
 }
 
+BOOST_AUTO_TEST_CASE(a_batch_of_gets_answers_each_id_in_order) {
+  auto alice = make_user("alice");
+  auto bob = make_user("bob");
+  std::vector<std::string> ids{alice.id, new_id(), "not-an-id", bob.id};
+  auto found = client.ask<std::vector<user_result>>(users, 5s, get_atom_v, ids);
+  BOOST_REQUIRE_MESSAGE(found, client.why(found));
+  BOOST_REQUIRE_EQUAL(found->size(), 4u);
+  BOOST_CHECK(!(*found)[0].err);
+  BOOST_CHECK_EQUAL((*found)[0].value.username, "alice");
+  BOOST_CHECK(is((*found)[1].err, errc::user_not_found));
+  BOOST_CHECK(is((*found)[2].err, errc::user_not_found));
+  BOOST_CHECK(!(*found)[3].err);
+  BOOST_CHECK_EQUAL((*found)[3].value.id, bob.id);
+  auto exist = client.ask<std::vector<bool>>(users, 5s, verify_atom_v, ids);
+  BOOST_REQUIRE_MESSAGE(exist, client.why(exist));
+  BOOST_CHECK((*exist == std::vector<bool>{true, false, false, true}));
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_of_orders_stores_exactly_the_verified_valid_ones) {
+  auto alice = make_user("alice");
+  std::vector<new_order> xs{
+      {alice.id, {{"sku-1", 2, 150}}},
+      {new_id(), {{"sku-2", 1, 100}}}, // no such user
+      {alice.id, {}},                  // invalid: no products
+      {alice.id, {{"sku-3", 3, 1}}},
+  };
+  auto results =
+      client.ask<std::vector<order_result>>(orders, 10s, create_atom_v, xs);
+  BOOST_REQUIRE_MESSAGE(results, client.why(results));
+  BOOST_REQUIRE_EQUAL(results->size(), 4u);
+  auto& r = *results;
+  BOOST_CHECK(!r[0].err);
+  BOOST_CHECK_EQUAL(r[0].value.total_cents, 300u);
+  BOOST_CHECK(is(r[1].err, errc::user_not_found));
+  BOOST_CHECK(is(r[2].err, errc::invalid));
+  BOOST_CHECK(!r[3].err);
+  BOOST_CHECK_EQUAL(r[3].value.products.at(0).product_id, "sku-3");
+  BOOST_CHECK(r[0].value.id < r[3].value.id);
+  auto all = client.ask<order_page>(orders, 5s, list_atom_v, order_query{});
+  BOOST_REQUIRE(all);
+  BOOST_REQUIRE_EQUAL(all->items.size(), 2u);
+  BOOST_CHECK_EQUAL(all->items[0].id, r[0].value.id);
+  BOOST_CHECK_EQUAL(all->items[1].id, r[3].value.id);
+  // Without the user node, the whole batch is unavailable and nothing is
+  // stored; an invalid order still says why it is invalid.
+  nodes.kill9(node::users);
+  auto refused =
+      client.ask<std::vector<order_result>>(orders, 10s, create_atom_v, xs);
+  BOOST_REQUIRE_MESSAGE(refused, client.why(refused));
+  BOOST_REQUIRE_EQUAL(refused->size(), 4u);
+  BOOST_CHECK(is((*refused)[0].err, errc::unavailable));
+  BOOST_CHECK(is((*refused)[1].err, errc::unavailable));
+  BOOST_CHECK(is((*refused)[2].err, errc::invalid));
+  BOOST_CHECK(is((*refused)[3].err, errc::unavailable));
+  all = client.ask<order_page>(orders, 5s, list_atom_v, order_query{});
+  BOOST_REQUIRE(all);
+  BOOST_CHECK_EQUAL(all->items.size(), 2u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
