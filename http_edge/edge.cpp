@@ -52,11 +52,91 @@ struct connection {
   clock::time_point last_rx = clock::now();
 };
 
+/// At most this many requests go in one message.
+constexpr size_t max_batch = 256;
+/// One message per kind awaits its answer at a time: measured against 2 and
+/// unlimited, it needs the least CPU per request at the same throughput.
+constexpr size_t max_in_flight = 1;
+/// A message unanswered this long no longer holds back the next one, so that
+/// a stalled node delays gathered requests by about this, not by a timeout.
+constexpr auto stall_after = std::chrono::milliseconds(100);
+
+/// Where the answer to one request goes.
+struct slot_ref {
+  connection_handle hdl;
+  uint64_t seq;
+};
+
+/// Requests for one node gathered while the edge reads its sockets, sent as
+/// one message. At most `max_in_flight` messages per batch kind await their
+/// answer; while they do, new requests gather, so that the batch grows with
+/// the load (as a group commit does) instead of staying one message per
+/// request: fewer BASP messages and thread hops on the nodes per request.
+template <class Item> struct batch {
+  std::vector<Item> items;
+  std::vector<slot_ref> slots;
+  /// Messages sent over the current link and not yet answered.
+  size_t in_flight = 0;
+  /// Bumped when the node is lost or stalls: answers to messages sent before
+  /// no longer count against `in_flight`.
+  uint64_t epoch = 0;
+  /// When the last message was sent.
+  clock::time_point sent_at;
+
+  bool empty() const {
+    return items.empty();
+  }
+
+  /// Takes up to `n` of the gathered requests, oldest first.
+  std::pair<std::vector<Item>, std::vector<slot_ref>> take(size_t n) {
+    if (n >= items.size()) {
+      auto out = std::make_pair(std::move(items), std::move(slots));
+      items.clear();
+      slots.clear();
+      return out;
+    }
+    auto cut = static_cast<std::ptrdiff_t>(n);
+    std::vector<Item> head(std::make_move_iterator(items.begin()),
+                           std::make_move_iterator(items.begin() + cut));
+    std::vector<slot_ref> head_slots(slots.begin(), slots.begin() + cut);
+    items.erase(items.begin(), items.begin() + cut);
+    slots.erase(slots.begin(), slots.begin() + cut);
+    return {std::move(head), std::move(head_slots)};
+  }
+
+  /// Stops counting the messages in flight (their answers still complete
+  /// their slots).
+  void release() {
+    in_flight = 0;
+    ++epoch;
+  }
+
+  /// Forgets what was gathered and what is in flight (the node is lost).
+  void reset() {
+    items.clear();
+    slots.clear();
+    release();
+  }
+
+  /// Releases the messages in flight when gathered requests wait behind one
+  /// unanswered for `stall_after`; returns whether it did.
+  bool release_if_stalled(clock::time_point now) {
+    if (items.empty() || in_flight == 0 || now - sent_at < stall_after)
+      return false;
+    release();
+    return true;
+  }
+};
+
 struct edge_state {
   edge_config cfg;
   actors::peer_link<actors::user_actor> users;
   actors::peer_link<actors::order_actor> orders;
   std::unordered_map<connection_handle, std::unique_ptr<connection>> conns;
+  batch<std::string> user_gets;
+  batch<actors::new_order> order_creates;
+  /// A flush message is on its way to the edge's own mailbox.
+  bool flush_scheduled = false;
 };
 
 using edge_broker = caf::io::stateful_broker<edge_state>;
@@ -127,6 +207,89 @@ void ask(edge_broker* self, connection_handle hdl, uint64_t seq,
                 std::forward<Ts>(xs)...)
       .then([=](Reply& reply) { complete(self, hdl, seq, on_value(reply)); },
             [=](caf::error& err) { complete(self, hdl, seq, on_error(err)); });
+}
+
+void flush_batches(edge_broker* self);
+
+/// Sends what batch `b` has gathered to the node behind `link`, as far as
+/// `max_in_flight` allows, and completes each slot with
+/// `on_value(result.value)` or `on_error(result.err)`.
+template <class Result, class Item, class Handle, class Atom, class OnValue>
+void send_batch(edge_broker* self, batch<Item>& b,
+                const actors::peer_link<Handle>& link, Atom atom,
+                response (*on_error)(const caf::error&), OnValue on_value) {
+  while (!b.empty() && b.in_flight < max_in_flight) {
+    auto [items, taken] = b.take(max_batch);
+    auto slots = std::make_shared<std::vector<slot_ref>>(std::move(taken));
+    if (!link.connected()) {
+      for (auto& s : *slots)
+        complete(self, s.hdl, s.seq,
+                 on_error(caf::sec::no_route_to_receiving_node));
+      continue;
+    }
+    ++b.in_flight;
+    b.sent_at = clock::now();
+    // Called once per message with its answer or error: frees its place and
+    // sends what gathered meanwhile.
+    auto done = [self, bp = &b, epoch = b.epoch] {
+      if (bp->epoch == epoch)
+        --bp->in_flight;
+      flush_batches(self);
+    };
+    self->request(link.handle(), self->state.cfg.request_timeout, atom,
+                  std::move(items))
+        .then(
+            [=](std::vector<Result>& results) {
+              for (size_t i = 0; i < slots->size(); ++i) {
+                auto& s = (*slots)[i];
+                if (i >= results.size())
+                  complete(self, s.hdl, s.seq,
+                           on_error(caf::sec::unexpected_response));
+                else if (results[i].err)
+                  complete(self, s.hdl, s.seq, on_error(results[i].err));
+                else
+                  complete(self, s.hdl, s.seq, on_value(results[i].value));
+              }
+              done();
+            },
+            [=](caf::error& err) {
+              for (auto& s : *slots)
+                complete(self, s.hdl, s.seq, on_error(err));
+              done();
+            });
+  }
+}
+
+/// Sends every gathered batch, as far as `max_in_flight` allows.
+void flush_batches(edge_broker* self) {
+  auto& st = self->state;
+  send_batch<actors::user_result>(self, st.user_gets, st.users,
+                                  actors::get_atom_v, user_error,
+                                  [](actors::user& u) { return found(u); });
+  send_batch<actors::order_result>(self, st.order_creates, st.orders,
+                                   actors::create_atom_v, order_create_error,
+                                   [](actors::order& o) { return created(o); });
+}
+
+/// Adds a request to `b`, answered through slot `seq` of `hdl`, and makes
+/// sure the batch goes out this round.
+template <class Item, class Handle>
+void gather(edge_broker* self, connection_handle hdl, uint64_t seq,
+            batch<Item>& b, Item x, const actors::peer_link<Handle>& link,
+            waits_on node, response (*on_error)(const caf::error&)) {
+  if (!link.connected()) {
+    complete(self, hdl, seq, on_error(caf::sec::no_route_to_receiving_node));
+    return;
+  }
+  self->state.conns.at(hdl)->slots.at(seq).node = node;
+  b.items.push_back(std::move(x));
+  b.slots.push_back({hdl, seq});
+  if (b.items.size() >= max_batch) {
+    flush_batches(self);
+  } else if (!self->state.flush_scheduled) {
+    self->state.flush_scheduled = true;
+    self->send(self, caf::flush_atom_v);
+  }
 }
 
 response preflight(const http_request& req, resource r) {
@@ -218,19 +381,15 @@ void dispatch(edge_broker* self, connection_handle hdl, uint64_t seq,
   case resource::user:
     if (!actors::is_valid_id(rt.id))
       return done(error_response(404, "User not found"));
-    return ask<actors::user>(
-        self, hdl, seq, st.users, waits_on::users, user_error,
-        [](actors::user& u) { return found(u); }, actors::get_atom_v,
-        std::move(rt.id));
+    return gather(self, hdl, seq, st.user_gets, std::move(rt.id), st.users,
+                  waits_on::users, user_error);
   case resource::orders:
     if (post) {
       auto [x, fail] = parse_body(req, parse_new_order);
       if (fail)
         return done(std::move(*fail));
-      return ask<actors::order>(
-          self, hdl, seq, st.orders, waits_on::orders, order_create_error,
-          [](actors::order& o) { return created(o); }, actors::create_atom_v,
-          std::move(*x));
+      return gather(self, hdl, seq, st.order_creates, std::move(*x), st.orders,
+                    waits_on::orders, order_create_error);
     } else {
       auto q = parse_order_query(rt.query);
       if (!q)
@@ -314,11 +473,14 @@ caf::behavior edge_main(edge_broker* self, const edge_config& cfg) {
   st.orders = {cfg.orders, cfg.connect_timeout};
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
+    // Requests gathered for the lost node are answered 503 and never sent.
     if (st.users.on_down(dm)) {
       fail_pending(self, waits_on::users, "User");
+      st.user_gets.reset();
       st.users.poll(self);
     } else if (st.orders.on_down(dm)) {
       fail_pending(self, waits_on::orders, "Order");
+      st.order_creates.reset();
       st.orders.poll(self);
     }
   });
@@ -349,10 +511,20 @@ caf::behavior edge_main(edge_broker* self, const edge_config& cfg) {
         // The listening socket is gone: nothing more to serve.
         self->quit();
       },
+      [=](caf::flush_atom) {
+        self->state.flush_scheduled = false;
+        flush_batches(self);
+      },
       [=](actors::tick_atom) {
-        self->state.users.poll(self);
-        self->state.orders.poll(self);
+        auto& st = self->state;
+        st.users.poll(self);
+        st.orders.poll(self);
         sweep_idle(self);
+        auto now = clock::now();
+        bool released = st.user_gets.release_if_stalled(now);
+        released = st.order_creates.release_if_stalled(now) || released;
+        if (released)
+          flush_batches(self);
         self->delayed_send(self, tick_interval, actors::tick_atom_v);
       },
   };

@@ -2,7 +2,9 @@
 
 #include "e2e/e2e.hpp"
 
+#include <memory>
 #include <set>
+#include <vector>
 
 using namespace microshop::testing;
 using nlohmann::json;
@@ -408,6 +410,89 @@ BOOST_AUTO_TEST_CASE(keep_alive_and_pipelined_requests_answer_in_order) {
   auto more = conn.read();
   BOOST_REQUIRE(more);
   BOOST_CHECK_EQUAL(more->status, 200);
+}
+
+BOOST_AUTO_TEST_CASE(requests_sent_together_each_get_their_own_answer) {
+  // The edge sends the requests it reads in one round to each node as one
+  // batch: every answer must still reach its own request, past the size at
+  // which a batch is cut (128) and across connections.
+  auto alice = make_user("alice")["id"].get<std::string>();
+  auto bob = make_user("bob")["id"].get<std::string>();
+  auto missing = std::string{"0190a0b0-c0d0-7e00-8f00-000000000001"};
+  auto order_body = [](const std::string& uid, int quantity) {
+    return nlohmann::json{
+        {"userId", uid},
+        {"products",
+         {{{"productId", "p"}, {"quantity", quantity}, {"price", 0.5}}}}}
+        .dump();
+  };
+  auto post_raw = [](const std::string& body) {
+    return "POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Type: "
+           "application/json\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  struct expectation {
+    int status;
+    std::string user_id; // of the user or order answered, if any
+    int quantity = 0;
+  };
+  constexpr int connections = 3;
+  constexpr int per_connection = 150;
+  std::vector<std::unique_ptr<http_connection>> conns;
+  std::vector<std::vector<expectation>> expected(connections);
+  for (int c = 0; c < connections; ++c) {
+    conns.push_back(std::make_unique<http_connection>(http));
+    std::string bytes;
+    for (int i = 0; i < per_connection; ++i) {
+      switch ((i + c) % 5) {
+      case 0:
+        bytes += "GET /api/users/" + alice + " HTTP/1.1\r\nHost: x\r\n\r\n";
+        expected[c].push_back({200, alice});
+        break;
+      case 1:
+        bytes += "GET /api/users/" + missing + " HTTP/1.1\r\nHost: x\r\n\r\n";
+        expected[c].push_back({404, ""});
+        break;
+      case 2:
+        bytes += post_raw(order_body(bob, i + 1));
+        expected[c].push_back({201, bob, i + 1});
+        break;
+      case 3:
+        bytes += post_raw(order_body(missing, 1));
+        expected[c].push_back({400, ""});
+        break;
+      default:
+        bytes += "GET /api/users/" + bob + " HTTP/1.1\r\nHost: x\r\n\r\n";
+        expected[c].push_back({200, bob});
+      }
+    }
+    conns.back()->send_raw(bytes);
+  }
+  size_t created = 0;
+  for (int c = 0; c < connections; ++c) {
+    for (int i = 0; i < per_connection; ++i) {
+      auto r = conns[c]->read();
+      BOOST_REQUIRE_MESSAGE(r, "connection " << c << ": answer " << i
+                                             << " missing");
+      auto& want = expected[c][i];
+      BOOST_REQUIRE_MESSAGE(r->status == want.status,
+                            "connection " << c << " answer " << i << ": "
+                                          << r->status << " " << r->body);
+      auto body = r->json();
+      if (want.status == 200)
+        BOOST_CHECK_EQUAL(body["id"], want.user_id);
+      if (want.status == 201) {
+        BOOST_CHECK_EQUAL(body["userId"], want.user_id);
+        BOOST_CHECK_EQUAL(body["products"][0]["quantity"], want.quantity);
+        ++created;
+      }
+      if (want.status == 400)
+        BOOST_CHECK_EQUAL(body["error"], "User not found");
+    }
+  }
+  auto mine = get("/api/orders?limit=1000&userId=" + bob);
+  BOOST_CHECK_EQUAL(mine.json().size(), created);
+  BOOST_CHECK_EQUAL(get("/api/orders?limit=1000").json().size(), created);
 }
 
 BOOST_AUTO_TEST_CASE(a_malformed_request_is_400_and_closes_the_connection) {

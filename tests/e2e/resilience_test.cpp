@@ -89,6 +89,35 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_FIXTURE_TEST_SUITE(slow_nodes, fast_timeout_fixture)
 
+BOOST_AUTO_TEST_CASE(
+    a_request_gathered_behind_a_stalled_one_waits_only_its_own_timeout) {
+  // The edge sends one batch per node at a time; a batch stuck on a stopped
+  // node must not make the next request wait for that batch's timeout too.
+  auto uid = make_user("alice")["id"].get<std::string>();
+  nodes.process(node::users).signal(SIGSTOP);
+  http_connection first{http};
+  http_connection second{http};
+  first.send("GET", "/api/users/" + uid);
+  std::this_thread::sleep_for(150ms);
+  auto t0 = std::chrono::steady_clock::now();
+  second.send("GET", "/api/users/" + uid);
+  auto r = second.read(10s);
+  auto took = std::chrono::steady_clock::now() - t0;
+  nodes.process(node::users).signal(SIGCONT);
+  BOOST_REQUIRE(r);
+  BOOST_CHECK_EQUAL(r->status, 504);
+  // Its own 1 s timeout plus at most two ticks; behind the first it would be
+  // about 1.85 s.
+  BOOST_CHECK_MESSAGE(
+      took < 1500ms,
+      "answered after "
+          << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+          << " ms");
+  auto f = first.read(10s);
+  BOOST_REQUIRE(f);
+  BOOST_CHECK_EQUAL(f->status, 504);
+}
+
 BOOST_AUTO_TEST_CASE(a_stopped_node_gives_504_within_the_request_timeout) {
   auto uid = make_user("alice")["id"].get<std::string>();
   nodes.process(node::users).signal(SIGSTOP);
