@@ -62,6 +62,20 @@ private:
   key_runs runs_;
 };
 
+/// The smallest key greater than every key starting with `prefix`; empty
+/// when there is none (the prefix is all 0xff bytes).
+std::string prefix_end(std::string prefix) {
+  while (!prefix.empty()) {
+    auto& last = prefix.back();
+    if (static_cast<unsigned char>(last) != 0xff) {
+      last = static_cast<char>(static_cast<unsigned char>(last) + 1);
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return prefix;
+}
+
 } // namespace
 
 caf::expected<std::shared_ptr<db_handle>>
@@ -108,7 +122,15 @@ scan(const db_handle& h, const std::string& prefix, std::string_view after,
      uint32_t limit,
      const std::function<caf::error(std::string_view, std::string_view)>&
          visit) {
-  std::unique_ptr<rocksdb::Iterator> it{h.db->NewIterator(h.read)};
+  // The iterator ends where the prefix does, so that RocksDB reads no block
+  // past the last key of the range (one more cold block read per scan at 1M
+  // records otherwise).
+  auto end = prefix_end(prefix);
+  rocksdb::Slice end_slice{end};
+  auto read = h.read;
+  if (!end.empty())
+    read.iterate_upper_bound = &end_slice;
+  std::unique_ptr<rocksdb::Iterator> it{h.db->NewIterator(read)};
   std::string start = prefix;
   start.append(after);
   it->Seek(start);

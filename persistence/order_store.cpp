@@ -59,7 +59,6 @@ struct order_store::impl {
   caf::expected<page_of<order_record>> list_range(const std::string& prefix,
                                                   const page& p) const {
     page_of<order_record> result;
-    result.items.reserve(p.limit);
     auto more = detail::scan(*h, prefix, p.after, p.limit,
                              [&](std::string_view key, std::string_view value) {
                                return decode_into(key, value, result.items);

@@ -122,7 +122,6 @@ caf::expected<bool> user_store::contains(std::string_view id) const {
 
 caf::expected<page_of<user_record>> user_store::list(const page& p) const {
   page_of<user_record> result;
-  result.items.reserve(p.limit);
   auto& h = *impl_->h;
   auto more = detail::scan(
       h, user_prefix, p.after, p.limit,
