@@ -10,8 +10,9 @@ trap 'rm -f "$out"' EXIT
 table=$("$root/scripts/bench.sh" --duration 2 --preload 100 --connections 8 --json "$out" 2>/dev/null)
 echo "$table"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-grep -q "GET /healthz (ceiling)" <<<"$table" || fail "no table"
-for name in healthz get_user orders_by_user post_order post_user get_user_under_create_load; do
+grep -q "GET /healthz (ceiling, first)" <<<"$table" || fail "no table"
+grep -q "Ratios are to the mean ceiling" <<<"$table" || fail "no ceiling line"
+for name in healthz get_user orders_by_user post_order post_user get_user_under_create_load healthz_end; do
   rps=$(sed -E "s/.*\"$name\":\{[^}]*\"rps\":([0-9.]+).*/\1/" "$out")
   [[ $rps =~ ^[0-9.]+$ ]] || fail "$name: no rps in $(cat "$out")"
   awk -v r="$rps" 'BEGIN { exit !(r > 0) }' || fail "$name: rps $rps"
