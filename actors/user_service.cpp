@@ -22,7 +22,7 @@ using store_ptr = std::shared_ptr<persistence::user_store>;
 void lower_thread_priority() {
   thread_local bool lowered = false;
   if (!lowered) {
-    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);
     lowered = true;
   }
 }
