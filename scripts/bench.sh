@@ -3,23 +3,27 @@
 # edge answering alone) on a fresh cluster in a temporary MICROSHOP_HOME on
 # free ports, and prints a table (also written as JSON).
 #
-#   scripts/bench.sh [--duration S] [--connections C] [--preload N] [--json FILE]
+#   scripts/bench.sh [--duration S] [--warmup S] [--connections C] [--preload N]
+#                    [--json FILE]
 #
-#   --duration S     seconds per endpoint (default 10; the default run takes ~100 s)
+#   --duration S     seconds per endpoint (default 10; the default run takes ~110 s)
+#   --warmup S       seconds of the same load before each measured run, not
+#                    counted (default 2: caches filled, steady state measured)
 #   --connections C  wrk connections (default 64, one wrk thread)
 #   --preload N      users to load first, with 10 orders each (default 1000,
 #                    i.e. ~11k records; 100000 gives ~1.1M records)
 #   --json FILE      where to write the results (default bench-results.json)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-duration=10 connections=64 preload=1000 json_out=bench-results.json
+duration=10 warmup=2 connections=64 preload=1000 json_out=bench-results.json
 while [[ $# -gt 0 ]]; do
   case $1 in
     --duration) duration=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
     --preload) preload=$2; shift 2 ;;
     --json) json_out=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -45,9 +49,15 @@ export BENCH_IDS=$MICROSHOP_HOME/ids.txt
 hash_ms=$("$bin/microshop_preload" --measure-hash --hash-workers=$hash_workers)
 "$root/scripts/cluster.sh" up >&2
 
-# run NAME SCRIPT: one wrk run; its JSON line lands in $MICROSHOP_HOME/NAME.json
+# run NAME SCRIPT [WARMUP]: one wrk run after WARMUP seconds (default
+# --warmup) of the same load; its JSON line lands in $MICROSHOP_HOME/NAME.json
 run() {
-  echo "bench: $1 (${duration}s, $connections connections)" >&2
+  local warm=${3:-$warmup}
+  echo "bench: $1 (${warm}s warm-up, ${duration}s, $connections connections)" >&2
+  if [[ $warm != 0 ]]; then
+    BENCH_OUT=/dev/null wrk -t1 -c"$connections" -d"${warm}s" \
+      -s "$BENCH_DIR/$2" "$url" >/dev/null
+  fi
   BENCH_OUT=$MICROSHOP_HOME/$1.json wrk -t1 -c"$connections" -d"${duration}s" \
     --latency -s "$BENCH_DIR/$2" "$url" >/dev/null
 }
@@ -64,7 +74,7 @@ BENCH_OUT=$MICROSHOP_HOME/post_user_bg.json wrk -t1 -c16 -d"$((duration + 2))s" 
   -s "$BENCH_DIR/post_user.lua" "$url" >/dev/null &
 bg=$!
 sleep 1
-run get_user_under_create_load get_user.lua
+run get_user_under_create_load get_user.lua 0
 wait "$bg"
 # The ceiling again: this VM's speed drifts by tens of percent over a minute,
 # so each ratio is taken against the mean of the first and the last run.
@@ -74,8 +84,8 @@ ceiling=$(awk -v a="$(field healthz rps)" -v b="$(field healthz_end rps)" 'BEGIN
 argon_bound=$(awk -v w=$hash_workers -v ms="$hash_ms" 'BEGIN { printf "%.1f", w * 1000 / ms }')
 records=$((preload * 11))
 {
-  printf '\nmicroshop benchmark: %s records preloaded, wrk -t1 -c%s -d%ss, %s cores, %s\n' \
-    "$records" "$connections" "$duration" "$(nproc)" "$(date -u +%Y-%m-%dT%H:%MZ)"
+  printf '\nmicroshop benchmark: %s records preloaded, wrk -t1 -c%s -d%ss after %ss warm-up, %s cores, %s\n' \
+    "$records" "$connections" "$duration" "$warmup" "$(nproc)" "$(date -u +%Y-%m-%dT%H:%MZ)"
   printf '%-34s %10s %9s %9s %8s %8s\n' endpoint 'req/s' 'p50 ms' 'p99 ms' non-2xx ratio
   for row in "healthz:GET /healthz (ceiling, first)" "get_user:GET /api/users/<id>" \
              "orders_by_user:GET /api/orders?userId=" "post_order:POST /api/orders" \

@@ -7,7 +7,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export MICROSHOP_BUILD_DIR=$1
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-table=$("$root/scripts/bench.sh" --duration 2 --preload 100 --connections 8 --json "$out" 2>/dev/null)
+table=$("$root/scripts/bench.sh" --duration 2 --warmup 1 --preload 100 --connections 8 --json "$out" 2>/dev/null)
 echo "$table"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 grep -q "GET /healthz (ceiling, first)" <<<"$table" || fail "no table"
