@@ -31,14 +31,18 @@ done
 export MICROSHOP_BUILD_DIR=${MICROSHOP_BUILD_DIR:-$root/build}
 "$root/scripts/build.sh" >/dev/null
 bin=$MICROSHOP_BUILD_DIR/nodes
-export MICROSHOP_HOME=$(mktemp -d /tmp/microshop-bench.XXXXXX)
+MICROSHOP_HOME=$(mktemp -d /tmp/microshop-bench.XXXXXX)
+export MICROSHOP_HOME
 export BENCH_DIR=$root/tests/bench
 cleanup() { "$root/scripts/cluster.sh" down >/dev/null 2>&1 || true; rm -rf "$MICROSHOP_HOME"; }
 trap cleanup EXIT
 
 # shellcheck source=scripts/lib.sh
 source "$root/scripts/lib.sh"
-export MICROSHOP_HTTP_PORT=$(free_port) MICROSHOP_USERS_PORT=$(free_port) MICROSHOP_ORDERS_PORT=$(free_port)
+MICROSHOP_HTTP_PORT=$(free_port)
+MICROSHOP_USERS_PORT=$(free_port)
+MICROSHOP_ORDERS_PORT=$(free_port)
+export MICROSHOP_HTTP_PORT MICROSHOP_USERS_PORT MICROSHOP_ORDERS_PORT
 url=http://127.0.0.1:$MICROSHOP_HTTP_PORT
 hash_workers=2
 

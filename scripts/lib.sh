@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the scripts: source it, do not run it.
 
 # A TCP port on 127.0.0.1 that nothing listens on right now, below Linux's

@@ -5,13 +5,17 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export MICROSHOP_BUILD_DIR=$1
-export MICROSHOP_HOME=$(mktemp -d)
+MICROSHOP_HOME=$(mktemp -d)
+export MICROSHOP_HOME
 export MICROSHOP_USERS_FLAGS="--hash-ops=1 --hash-mem-kib=8"
 trap '"$root/scripts/cluster.sh" down >/dev/null 2>&1 || true; rm -rf "$MICROSHOP_HOME"' EXIT
 
 # shellcheck source=scripts/lib.sh
 source "$root/scripts/lib.sh"
-export MICROSHOP_HTTP_PORT=$(free_port) MICROSHOP_USERS_PORT=$(free_port) MICROSHOP_ORDERS_PORT=$(free_port)
+MICROSHOP_HTTP_PORT=$(free_port)
+MICROSHOP_USERS_PORT=$(free_port)
+MICROSHOP_ORDERS_PORT=$(free_port)
+export MICROSHOP_HTTP_PORT MICROSHOP_USERS_PORT MICROSHOP_ORDERS_PORT
 url=http://127.0.0.1:$MICROSHOP_HTTP_PORT
 cluster() { "$root/scripts/cluster.sh" "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
