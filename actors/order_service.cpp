@@ -8,6 +8,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <functional>
 #include <vector>
 
 namespace microshop::actors {
@@ -19,24 +20,6 @@ using store_ptr = std::shared_ptr<persistence::order_store>;
 
 constexpr auto tick_interval = std::chrono::milliseconds(100);
 
-/// A batch of creates while its users are verified and its orders stored.
-struct create_batch {
-  std::vector<new_order> orders;
-  /// One per order; filled as the steps fail or succeed.
-  std::vector<order_result> results;
-  /// Positions of the orders still in play (valid, then verified).
-  std::vector<size_t> pending;
-  caf::response_promise rp;
-
-  /// Fails every pending order with `err` and answers.
-  void fail_pending(const caf::error& err) {
-    for (auto i : pending)
-      results[i].err = err;
-    pending.clear();
-    rp.deliver(std::move(results));
-  }
-};
-
 /// The published interface plus the front's own timer.
 using order_front_actor = order_actor::extend<caf::reacts_to<tick_atom>>;
 
@@ -44,13 +27,87 @@ struct front_state {
   peer_link<user_actor> users;
 };
 
+using front_ptr = order_front_actor::stateful_pointer<front_state>;
+
 caf::error user_service_unavailable() {
   return caf::make_error(errc::unavailable, "User service unavailable");
 }
 
-order_front_actor::behavior_type
-order_front(order_front_actor::stateful_pointer<front_state> self,
-            const store_ptr& store, const order_service_config& cfg) {
+/// Orders being created while their users are verified.
+struct create_batch {
+  std::vector<new_order> orders;
+  /// One per order; filled as the steps fail or succeed.
+  std::vector<order_result> results;
+  /// Positions of the orders still in play (valid, then verified).
+  std::vector<size_t> pending;
+  /// Receives `results` once every order has its outcome.
+  std::function<void(std::vector<order_result>)> answer;
+
+  /// Fails every pending order with `err` and answers.
+  void fail_pending(const caf::error& err) {
+    for (auto i : pending)
+      results[i].err = err;
+    pending.clear();
+    answer(std::move(results));
+  }
+};
+
+/// Creates `xs` (one order or a batch): validates each, asks the user node
+/// to verify the users of the valid ones with one request and a finite
+/// timeout, and stores the verified ones in one write. `answer` receives one
+/// result per order, in order; nothing is stored for an order whose user was
+/// not confirmed.
+void create_orders(front_ptr self, const store_ptr& store,
+                   const order_service_config& cfg, std::vector<new_order> xs,
+                   std::function<void(std::vector<order_result>)> answer) {
+  auto b = std::make_shared<create_batch>();
+  b->answer = std::move(answer);
+  b->results.resize(xs.size());
+  std::vector<std::string> user_ids;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    if (auto err = validate(xs[i])) {
+      b->results[i].err = std::move(err);
+    } else {
+      b->pending.push_back(i);
+      user_ids.push_back(xs[i].user_id);
+    }
+  }
+  if (b->pending.empty() || !self->state.users.connected())
+    return b->fail_pending(user_service_unavailable());
+  b->orders = std::move(xs);
+  self->request(self->state.users.handle(), cfg.verify_timeout, verify_atom_v,
+                std::move(user_ids))
+      .then(
+          [=](std::vector<bool>& exists) {
+            if (exists.size() != b->pending.size())
+              return b->fail_pending(user_service_unavailable());
+            std::vector<new_order> verified;
+            std::vector<size_t> verified_at;
+            for (size_t j = 0; j < exists.size(); ++j) {
+              auto i = b->pending[j];
+              if (exists[j]) {
+                verified.push_back(std::move(b->orders[i]));
+                verified_at.push_back(i);
+              } else {
+                b->results[i].err =
+                    caf::make_error(errc::user_not_found, "User not found");
+              }
+            }
+            // Ids and createdAt are taken now, when the orders are stored,
+            // so that ids follow the order of the writes and `after` skips
+            // none (see store_orders).
+            auto stored = store_orders(*store, verified);
+            for (size_t j = 0; j < stored.size(); ++j)
+              b->results[verified_at[j]] = std::move(stored[j]);
+            b->pending.clear();
+            b->answer(std::move(b->results));
+          },
+          [=](caf::error&) { b->fail_pending(user_service_unavailable()); });
+}
+
+order_front_actor::behavior_type order_front(front_ptr self,
+                                             const store_ptr& store,
+                                             const order_service_config& cfg) {
   self->state.users = peer_link<user_actor>{cfg.users, cfg.connect_timeout};
   self->set_down_handler([self](caf::down_msg& dm) {
     if (self->state.users.on_down(dm))
@@ -63,87 +120,27 @@ order_front(order_front_actor::stateful_pointer<front_state> self,
         self->state.users.poll(self);
         self->delayed_send(self, tick_interval, tick_atom_v);
       },
-      [=](create_atom, const new_order& x) -> caf::result<order> {
-        if (auto err = validate(x))
-          return err;
-        if (!self->state.users.connected())
-          return user_service_unavailable();
+      [=](create_atom, new_order& x) -> caf::result<order> {
         auto rp = self->make_response_promise<order>();
-        self->request(self->state.users.handle(), cfg.verify_timeout,
-                      verify_atom_v, x.user_id)
-            .then(
-                [=](bool exists) mutable {
-                  if (!exists) {
-                    rp.deliver(caf::make_error(errc::user_not_found,
-                                               "User not found"));
-                    return;
-                  }
-                  // The id (and createdAt) is taken now, when the order is
-                  // stored, so that ids follow the order of the writes and
-                  // `after` skips none.
-                  auto o = make_order(x);
-                  if (!o)
-                    rp.deliver(std::move(o.error()));
-                  else if (auto err = store->insert(*o))
-                    rp.deliver(std::move(err));
-                  else
-                    rp.deliver(std::move(*o));
-                },
-                [=](caf::error&) mutable {
-                  rp.deliver(user_service_unavailable());
-                });
+        std::vector<new_order> one;
+        one.push_back(std::move(x));
+        create_orders(self, store, cfg, std::move(one),
+                      [rp](std::vector<order_result> rs) mutable {
+                        if (rs[0].err)
+                          rp.deliver(std::move(rs[0].err));
+                        else
+                          rp.deliver(std::move(rs[0].value));
+                      });
         return rp;
       },
       [=](create_atom, std::vector<new_order>& xs)
           -> caf::result<std::vector<order_result>> {
-        auto b = std::make_shared<create_batch>();
-        b->results.resize(xs.size());
-        std::vector<std::string> user_ids;
-        for (size_t i = 0; i < xs.size(); ++i) {
-          if (auto err = validate(xs[i])) {
-            b->results[i].err = std::move(err);
-          } else {
-            b->pending.push_back(i);
-            user_ids.push_back(xs[i].user_id);
-          }
-        }
-        if (!b->pending.empty() && !self->state.users.connected())
-          for (auto i : b->pending)
-            b->results[i].err = user_service_unavailable();
-        if (!self->state.users.connected() || b->pending.empty())
-          return std::move(b->results);
-        b->orders = std::move(xs);
-        b->rp = self->make_response_promise();
-        self->request(self->state.users.handle(), cfg.verify_timeout,
-                      verify_atom_v, std::move(user_ids))
-            .then(
-                [=](std::vector<bool>& exists) {
-                  if (exists.size() != b->pending.size())
-                    return b->fail_pending(user_service_unavailable());
-                  std::vector<new_order> verified;
-                  std::vector<size_t> verified_at;
-                  for (size_t j = 0; j < exists.size(); ++j) {
-                    auto i = b->pending[j];
-                    if (exists[j]) {
-                      verified.push_back(std::move(b->orders[i]));
-                      verified_at.push_back(i);
-                    } else {
-                      b->results[i].err = caf::make_error(errc::user_not_found,
-                                                          "User not found");
-                    }
-                  }
-                  // Ids and createdAt are taken now, when the orders are
-                  // stored (see store_orders).
-                  auto stored = store_orders(*store, verified);
-                  for (size_t j = 0; j < stored.size(); ++j)
-                    b->results[verified_at[j]] = std::move(stored[j]);
-                  b->pending.clear();
-                  b->rp.deliver(std::move(b->results));
-                },
-                [=](caf::error&) {
-                  b->fail_pending(user_service_unavailable());
-                });
-        return b->rp;
+        auto rp = self->make_response_promise<std::vector<order_result>>();
+        create_orders(self, store, cfg, std::move(xs),
+                      [rp](std::vector<order_result> rs) mutable {
+                        rp.deliver(std::move(rs));
+                      });
+        return rp;
       },
       [=](get_atom, const std::string& id) -> caf::result<order> {
         return find_order(*store, id);
