@@ -39,10 +39,7 @@ trap cleanup EXIT
 
 # shellcheck source=scripts/lib.sh
 source "$root/scripts/lib.sh"
-MICROSHOP_HTTP_PORT=$(free_port)
-MICROSHOP_USERS_PORT=$(free_port)
-MICROSHOP_ORDERS_PORT=$(free_port)
-export MICROSHOP_HTTP_PORT MICROSHOP_USERS_PORT MICROSHOP_ORDERS_PORT
+use_free_ports
 url=http://127.0.0.1:$MICROSHOP_HTTP_PORT
 hash_workers=2
 

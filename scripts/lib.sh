@@ -10,3 +10,15 @@ free_port() {
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
   done
 }
+
+# Exports MICROSHOP_HTTP_PORT, MICROSHOP_USERS_PORT and MICROSHOP_ORDERS_PORT
+# as three distinct free ports, for a cluster of the caller's own.
+use_free_ports() {
+  local ports=() p
+  while ((${#ports[@]} < 3)); do
+    p=$(free_port)
+    [[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
+  done
+  export MICROSHOP_HTTP_PORT=${ports[0]} MICROSHOP_USERS_PORT=${ports[1]} \
+    MICROSHOP_ORDERS_PORT=${ports[2]}
+}

@@ -12,10 +12,7 @@ trap '"$root/scripts/cluster.sh" down >/dev/null 2>&1 || true; rm -rf "$MICROSHO
 
 # shellcheck source=scripts/lib.sh
 source "$root/scripts/lib.sh"
-MICROSHOP_HTTP_PORT=$(free_port)
-MICROSHOP_USERS_PORT=$(free_port)
-MICROSHOP_ORDERS_PORT=$(free_port)
-export MICROSHOP_HTTP_PORT MICROSHOP_USERS_PORT MICROSHOP_ORDERS_PORT
+use_free_ports
 url=http://127.0.0.1:$MICROSHOP_HTTP_PORT
 cluster() { "$root/scripts/cluster.sh" "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
