@@ -3,17 +3,22 @@
 #include "actors/ids.hpp"
 #include "actors/order_api.hpp"
 #include "actors/user_api.hpp"
-#include "actors/validation.hpp"
 #include "http_edge/api.hpp"
+#include "http_edge/batcher.hpp"
+#include "http_edge/connection.hpp"
 #include "http_edge/router.hpp"
+#include "http_edge/routes.hpp"
+#include "http_edge/transport.hpp"
 #include "persistence/errc.hpp"
 
 #include <caf/io/broker.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
-#include <map>
+#include <cstring>
+#include <iostream>
 #include <memory>
 #include <optional>
+#include <sys/resource.h>
 #include <unordered_map>
 
 CAF_ADD_ATOM(microshop, microshop::http_edge, listen_atom, "listen")
@@ -23,118 +28,52 @@ namespace microshop::http_edge {
 namespace {
 
 using caf::io::connection_handle;
-using clock = std::chrono::steady_clock;
 using persistence::errc;
+using namespace std::chrono_literals;
 
 constexpr auto tick_interval = std::chrono::milliseconds(100);
+/// How long a closed connection may linger to read the client's FIN.
+constexpr auto linger_for = std::chrono::seconds(2);
+/// Backoff bounds while `accept` has no file descriptors.
+constexpr auto min_accept_backoff = std::chrono::milliseconds(100);
+constexpr auto max_accept_backoff = std::chrono::seconds(1);
 
-/// Which node a pending response waits for.
-enum class waits_on { nothing, users, orders };
+/// Which node a pending response waits for (a slot tag of `connection`).
+enum class waits_on : uint8_t { nothing, users, orders };
 
-/// A response slot: requests on one connection are answered in order.
-struct slot {
-  bool ready = false;
-  bool keep_alive = true;
-  waits_on node = waits_on::nothing;
-  response resp;
-};
-
-struct connection {
-  explicit connection(request_limits limits) : parser(limits) {
-    // nop
-  }
-  request_parser parser;
-  uint64_t next_seq = 0;
-  uint64_t next_out = 0;
-  std::map<uint64_t, slot> slots;
-  /// No further requests are read (after Connection: close or an error).
-  bool closing = false;
-  clock::time_point last_rx = clock::now();
-};
-
-/// At most this many requests go in one message.
-constexpr size_t max_batch = 256;
-/// A message unanswered this long no longer holds back the next one, so that
-/// a stalled node delays gathered requests by about this, not by a timeout.
-constexpr auto stall_after = std::chrono::milliseconds(100);
-
-/// Where the answer to one request goes.
-struct slot_ref {
-  connection_handle hdl;
-  uint64_t seq;
-};
-
-/// Requests for one node gathered while the edge reads its sockets, sent as
-/// one message. At most `max_in_flight` messages of a batch await their
-/// answer; while they do, new requests gather, so that the batch grows with
-/// the load (as a group commit does) instead of staying one message per
-/// request: fewer BASP messages and thread hops on the nodes per request.
-template <class Item> struct batch {
-  explicit batch(size_t limit) : max_in_flight(limit) {
-    // nop
-  }
-
-  size_t max_in_flight;
-  std::vector<Item> items;
-  std::vector<slot_ref> slots;
-  /// Messages sent over the current link and not yet answered.
-  size_t in_flight = 0;
-  /// Bumped when the node is lost or stalls: answers to messages sent before
-  /// no longer count against `in_flight`.
-  uint64_t epoch = 0;
-  /// When the last message was sent.
-  clock::time_point sent_at;
-
-  bool empty() const {
-    return items.empty();
-  }
-
-  /// Takes up to `n` of the gathered requests, oldest first.
-  std::pair<std::vector<Item>, std::vector<slot_ref>> take(size_t n) {
-    if (n >= items.size()) {
-      auto out = std::make_pair(std::move(items), std::move(slots));
-      items.clear();
-      slots.clear();
-      return out;
-    }
-    auto cut = static_cast<std::ptrdiff_t>(n);
-    std::vector<Item> head(std::make_move_iterator(items.begin()),
-                           std::make_move_iterator(items.begin() + cut));
-    std::vector<slot_ref> head_slots(slots.begin(), slots.begin() + cut);
-    items.erase(items.begin(), items.begin() + cut);
-    slots.erase(slots.begin(), slots.begin() + cut);
-    return {std::move(head), std::move(head_slots)};
-  }
-
-  /// Stops counting the messages in flight (their answers still complete
-  /// their slots).
-  void release() {
-    in_flight = 0;
-    ++epoch;
-  }
-
-  /// Forgets what was gathered and what is in flight (the node is lost).
-  void reset() {
-    items.clear();
-    slots.clear();
-    release();
-  }
-
-  /// Releases the messages in flight when gathered requests wait behind one
-  /// unanswered for `stall_after`; returns whether it did.
-  bool release_if_stalled(clock::time_point now) {
-    if (items.empty() || in_flight == 0 || now - sent_at < stall_after)
-      return false;
-    release();
-    return true;
-  }
+/// A client connection and its socket.
+struct client {
+  std::unique_ptr<connection> conn;
+  http_scribe_ptr io;
+  /// Answers written to the socket's buffer and not yet sent, as last known.
+  size_t unsent = 0;
+  /// Write progress is reported (while the output is large).
+  bool acking = false;
+  /// When output last made progress, or reading last resumed.
+  clock::time_point progress_at;
+  /// What this connection counts against `edge_state::buffered`.
+  size_t accounted = 0;
 };
 
 struct edge_state {
   edge_config cfg;
   actors::peer_link<actors::user_actor> users;
   actors::peer_link<actors::order_actor> orders;
-  std::unordered_map<connection_handle, std::unique_ptr<connection>> conns;
+  std::unordered_map<connection_handle, client> clients;
+  uint64_t next_conn_id = 1;
+  /// Bytes of requests and answers held for all connections.
+  size_t buffered = 0;
+  http_doorman_ptr doorman;
+  /// Connections closed by the edge, waiting for the client's FIN.
+  std::vector<std::pair<clock::time_point, http_scribe_ptr>> lingering;
+  /// While `accept` runs out of descriptors: when to try again, and the
+  /// next wait.
+  std::optional<clock::time_point> accept_retry_at;
+  caf::timespan accept_backoff = min_accept_backoff;
+  /// When running out of descriptors was last logged (at most once a
+  /// minute), and whether the recovery is still to be logged.
+  std::optional<clock::time_point> accept_logged_at;
+  bool log_accept_recovery = false;
   /// A read is one step on the user node: one message at a time makes the
   /// largest batches (measured against 2, 4 and 8: the same or more req/s
   /// for less CPU).
@@ -149,44 +88,75 @@ struct edge_state {
 
 using edge_broker = caf::io::stateful_broker<edge_state>;
 
-/// Sends what is ready, in order; closes the connection after a response
-/// that ends it.
-void flush_ready(edge_broker* self, connection_handle hdl, connection& c) {
-  auto& buf = self->wr_buf(hdl);
-  bool close = false;
-  for (auto i = c.slots.find(c.next_out); i != c.slots.end() && i->second.ready;
-       i = c.slots.find(c.next_out)) {
-    auto& s = i->second;
-    close = !s.keep_alive;
-    write_response(s.resp, !close, buf);
-    c.slots.erase(i);
-    ++c.next_out;
-    if (close)
-      break;
-  }
-  self->flush(hdl);
-  if (close) {
-    self->close(hdl);
-    self->state.conns.erase(hdl);
-  }
+void pump(edge_broker* self, connection_handle hdl);
+
+/// Closes the connection after what it has written: FIN, then the socket
+/// lingers for the client's close (at most `linger_for`).
+void close_client(edge_broker* self, connection_handle hdl) {
+  auto& st = self->state;
+  auto i = st.clients.find(hdl);
+  if (i == st.clients.end())
+    return;
+  st.buffered -= i->second.accounted;
+  auto io = std::move(i->second.io);
+  st.clients.erase(i);
+  close_gracefully(self, *io);
+  st.lingering.emplace_back(clock::now() + linger_for, std::move(io));
 }
 
-/// Fills slot `seq` of `hdl` unless the connection or slot is gone or
-/// already answered (a late reply after a node was declared down).
-void complete(edge_broker* self, connection_handle hdl, uint64_t seq,
-              response resp) {
-  auto ci = self->state.conns.find(hdl);
-  if (ci == self->state.conns.end())
+/// Resets the connection at once (a client that does not read).
+void abort_client(edge_broker* self, connection_handle hdl) {
+  auto& st = self->state;
+  auto i = st.clients.find(hdl);
+  if (i == st.clients.end())
     return;
-  auto& c = *ci->second;
-  auto si = c.slots.find(seq);
-  if (si == c.slots.end() || si->second.ready)
+  st.buffered -= i->second.accounted;
+  abort(*i->second.io);
+  st.clients.erase(i);
+}
+
+/// Writes what is due on `hdl`, closes it when it is done, and pauses or
+/// resumes reading by its limits.
+void write_out(edge_broker* self, connection_handle hdl, client& cl) {
+  auto& buf = self->wr_buf(hdl);
+  bool close = cl.conn->write(buf);
+  cl.unsent = buf.size();
+  if (!buf.empty())
+    self->flush(hdl);
+  if (close) {
+    close_client(self, hdl);
     return;
-  si->second.ready = true;
-  si->second.node = waits_on::nothing;
-  si->second.resp = std::move(resp);
-  if (seq == c.next_out)
-    flush_ready(self, hdl, c);
+  }
+  auto& lim = self->state.cfg.conn_limits;
+  if (cl.unsent > lim.max_unsent_bytes / 2 && !cl.acking) {
+    // Large output: follow its progress, to resume reading when it drained.
+    cl.acking = true;
+    cl.progress_at = clock::now();
+    self->ack_writes(hdl, true);
+  }
+  bool paused = reading_paused(*cl.io);
+  bool wanted = cl.conn->wants_input(cl.unsent, paused);
+  if (wanted && paused) {
+    cl.conn->restart_clock(clock::now());
+    resume_reading(*cl.io);
+  } else if (!wanted && !paused && !cl.conn->read_closed()) {
+    pause_reading(*cl.io);
+  }
+  // Count what this connection holds against the edge's total.
+  auto held = cl.conn->buffered_bytes() + cl.unsent;
+  self->state.buffered += held - cl.accounted;
+  cl.accounted = held;
+}
+
+/// Answers the request at `ref` unless its connection is gone (a socket
+/// reused by another client counts as gone) or it is already answered.
+void complete(edge_broker* self, const slot_ref& ref, response resp) {
+  auto i = self->state.clients.find(ref.hdl);
+  if (i == self->state.clients.end() || i->second.conn->id() != ref.conn)
+    return;
+  if (!i->second.conn->answer(ref.seq, std::move(resp)))
+    return;
+  pump(self, ref.hdl);
 }
 
 /// Maps a failed call to the user service or the order service.
@@ -199,22 +169,22 @@ response order_error(const caf::error& err) {
 }
 
 /// Asks a node and completes the slot with `on_value(reply)` or
-/// `on_error(err)`; the slot remembers the node so that its loss answers 503
-/// at once.
+/// `on_error(err)`; the slot is tagged with the node so that its loss
+/// answers 503 at once.
 template <class Reply, class Handle, class OnValue, class... Ts>
-void ask(edge_broker* self, connection_handle hdl, uint64_t seq,
+void ask(edge_broker* self, slot_ref ref, connection& c,
          const actors::peer_link<Handle>& link, waits_on node,
          response (*on_error)(const caf::error&), OnValue on_value,
          Ts&&... xs) {
   if (!link.connected()) {
-    complete(self, hdl, seq, on_error(caf::sec::no_route_to_receiving_node));
+    complete(self, ref, on_error(caf::sec::no_route_to_receiving_node));
     return;
   }
-  self->state.conns.at(hdl)->slots.at(seq).node = node;
+  c.set_tag(ref.seq, static_cast<uint8_t>(node));
   self->request(link.handle(), self->state.cfg.request_timeout,
                 std::forward<Ts>(xs)...)
-      .then([=](Reply& reply) { complete(self, hdl, seq, on_value(reply)); },
-            [=](caf::error& err) { complete(self, hdl, seq, on_error(err)); });
+      .then([=](Reply& reply) { complete(self, ref, on_value(reply)); },
+            [=](caf::error& err) { complete(self, ref, on_error(err)); });
 }
 
 void flush_batches(edge_broker* self);
@@ -231,8 +201,7 @@ void send_batch(edge_broker* self, batch<Item>& b,
     auto slots = std::make_shared<std::vector<slot_ref>>(std::move(taken));
     if (!link.connected()) {
       for (auto& s : *slots)
-        complete(self, s.hdl, s.seq,
-                 on_error(caf::sec::no_route_to_receiving_node));
+        complete(self, s, on_error(caf::sec::no_route_to_receiving_node));
       continue;
     }
     ++b.in_flight;
@@ -251,18 +220,17 @@ void send_batch(edge_broker* self, batch<Item>& b,
               for (size_t i = 0; i < slots->size(); ++i) {
                 auto& s = (*slots)[i];
                 if (i >= results.size())
-                  complete(self, s.hdl, s.seq,
-                           on_error(caf::sec::unexpected_response));
+                  complete(self, s, on_error(caf::sec::unexpected_response));
                 else if (results[i].err)
-                  complete(self, s.hdl, s.seq, on_error(results[i].err));
+                  complete(self, s, on_error(results[i].err));
                 else
-                  complete(self, s.hdl, s.seq, on_value(results[i].value));
+                  complete(self, s, on_value(results[i].value));
               }
               done();
             },
             [=](caf::error& err) {
               for (auto& s : *slots)
-                complete(self, s.hdl, s.seq, on_error(err));
+                complete(self, s, on_error(err));
               done();
             });
   }
@@ -279,19 +247,19 @@ void flush_batches(edge_broker* self) {
                                    [](actors::order& o) { return created(o); });
 }
 
-/// Adds a request to `b`, answered through slot `seq` of `hdl`, and makes
-/// sure the batch goes out this round.
+/// Adds a request to `b`, answered through `ref`, and makes sure the batch
+/// goes out this round.
 template <class Item, class Handle>
-void gather(edge_broker* self, connection_handle hdl, uint64_t seq,
-            batch<Item>& b, Item x, const actors::peer_link<Handle>& link,
-            waits_on node, response (*on_error)(const caf::error&)) {
+void gather(edge_broker* self, slot_ref ref, connection& c, batch<Item>& b,
+            Item x, const actors::peer_link<Handle>& link, waits_on node,
+            response (*on_error)(const caf::error&)) {
   if (!link.connected()) {
-    complete(self, hdl, seq, on_error(caf::sec::no_route_to_receiving_node));
+    complete(self, ref, on_error(caf::sec::no_route_to_receiving_node));
     return;
   }
-  self->state.conns.at(hdl)->slots.at(seq).node = node;
+  c.set_tag(ref.seq, static_cast<uint8_t>(node));
   b.items.push_back(std::move(x));
-  b.slots.push_back({hdl, seq});
+  b.slots.push_back(ref);
   if (b.items.size() >= max_batch) {
     flush_batches(self);
   } else if (!self->state.flush_scheduled) {
@@ -300,59 +268,12 @@ void gather(edge_broker* self, connection_handle hdl, uint64_t seq,
   }
 }
 
-response preflight(const http_request& req, resource r) {
-  response resp{204};
-  resp.headers.emplace_back("Access-Control-Allow-Methods",
-                            std::string{allowed_methods(r)});
-  auto requested = req.header("access-control-request-headers");
-  resp.headers.emplace_back("Access-Control-Allow-Headers",
-                            requested ? *requested : "Content-Type");
-  resp.headers.emplace_back("Access-Control-Max-Age", "600");
-  return resp;
-}
-
-response readiness(const edge_state& st) {
-  bool ready = st.users.connected() && st.orders.connected();
-  auto connected = [](bool up) { return up ? "true" : "false"; };
-  response r{ready ? 200 : 503};
-  r.body = "{";
-  if (!ready)
-    r.body += "\"error\":\"Not ready: a node is not connected\",";
-  r.body += ready ? "\"status\":\"ready\"" : "\"status\":\"not ready\"";
-  r.body += ",\"nodes\":{\"users\":{\"connected\":";
-  r.body += connected(st.users.connected());
-  r.body += "},\"orders\":{\"connected\":";
-  r.body += connected(st.orders.connected());
-  r.body += "}}}";
-  return r;
-}
-
-/// Validates a POST body's media type and parses it.
-template <class Parse>
-auto parse_body(const http_request& req, Parse parse)
-    -> std::pair<decltype(parse(req.body)), std::optional<response>> {
-  if (!is_json_content_type(req.header("content-type")))
-    return {caf::error{},
-            error_response(415, "Content-Type must be application/json")};
-  auto x = parse(req.body);
-  if (!x)
-    return {std::move(x),
-            error_response(400, persistence::error_text(x.error()))};
-  if (auto err = actors::validate(*x)) {
-    auto resp = persistence::is(err, errc::user_not_found)
-                    ? error_response(400, "User not found")
-                    : error_response(400, persistence::error_text(err));
-    return {std::move(x), std::move(resp)};
-  }
-  return {std::move(x), std::nullopt};
-}
-
 /// Answers one request, now or when a node replies.
-void dispatch(edge_broker* self, connection_handle hdl, uint64_t seq,
+void dispatch(edge_broker* self, slot_ref ref, connection& c,
               http_request& req) {
   auto& st = self->state;
   auto rt = match(req.target);
-  auto done = [&](response r) { complete(self, hdl, seq, std::move(r)); };
+  auto done = [&](response r) { complete(self, ref, std::move(r)); };
   if (rt.target == resource::none)
     return done(error_response(404, "Not found"));
   if (!allows(rt.target, req.method)) {
@@ -367,14 +288,14 @@ void dispatch(edge_broker* self, connection_handle hdl, uint64_t seq,
   case resource::healthz:
     return done(response{200, "{\"status\":\"ok\"}"});
   case resource::readyz:
-    return done(readiness(st));
+    return done(readiness(st.users.connected(), st.orders.connected()));
   case resource::users:
     if (post) {
       auto [x, fail] = parse_body(req, parse_new_user);
       if (fail)
         return done(std::move(*fail));
       return ask<actors::user>(
-          self, hdl, seq, st.users, waits_on::users, user_error,
+          self, ref, c, st.users, waits_on::users, user_error,
           [](actors::user& u) { return created(u); }, actors::create_atom_v,
           std::move(*x));
     } else {
@@ -382,28 +303,28 @@ void dispatch(edge_broker* self, connection_handle hdl, uint64_t seq,
       if (!p)
         return done(error_response(400, persistence::error_text(p.error())));
       return ask<actors::user_page>(
-          self, hdl, seq, st.users, waits_on::users, user_error,
+          self, ref, c, st.users, waits_on::users, user_error,
           [p = *p](actors::user_page& x) { return listed(x, p); },
           actors::list_atom_v, *p);
     }
   case resource::user:
     if (!actors::is_valid_id(rt.id))
       return done(error_response(404, "User not found"));
-    return gather(self, hdl, seq, st.user_gets, std::move(rt.id), st.users,
+    return gather(self, ref, c, st.user_gets, std::move(rt.id), st.users,
                   waits_on::users, user_error);
   case resource::orders:
     if (post) {
       auto [x, fail] = parse_body(req, parse_new_order);
       if (fail)
         return done(std::move(*fail));
-      return gather(self, hdl, seq, st.order_creates, std::move(*x), st.orders,
+      return gather(self, ref, c, st.order_creates, std::move(*x), st.orders,
                     waits_on::orders, order_create_error);
     } else {
       auto q = parse_order_query(rt.query);
       if (!q)
         return done(error_response(400, persistence::error_text(q.error())));
       return ask<actors::order_page>(
-          self, hdl, seq, st.orders, waits_on::orders, order_error,
+          self, ref, c, st.orders, waits_on::orders, order_error,
           [q = *q](actors::order_page& x) { return listed(x, q); },
           actors::list_atom_v, *q);
     }
@@ -411,7 +332,7 @@ void dispatch(edge_broker* self, connection_handle hdl, uint64_t seq,
     if (!actors::is_valid_id(rt.id))
       return done(error_response(404, "Order not found"));
     return ask<actors::order>(
-        self, hdl, seq, st.orders, waits_on::orders, order_error,
+        self, ref, c, st.orders, waits_on::orders, order_error,
         [](actors::order& o) { return found(o); }, actors::get_atom_v,
         std::move(rt.id));
   case resource::none:
@@ -419,58 +340,156 @@ void dispatch(edge_broker* self, connection_handle hdl, uint64_t seq,
   }
 }
 
+/// Dispatches the requests `hdl` has read as far as its limits allow, then
+/// writes what is due.
+void pump(edge_broker* self, connection_handle hdl) {
+  auto i = self->state.clients.find(hdl);
+  if (i == self->state.clients.end())
+    return;
+  auto& cl = i->second;
+  auto id = cl.conn->id();
+  while (auto next = cl.conn->next_request()) {
+    dispatch(self, {hdl, id, next->first}, *cl.conn, next->second);
+    // An answer given at once may have closed the connection.
+    i = self->state.clients.find(hdl);
+    if (i == self->state.clients.end() || i->second.conn->id() != id)
+      return;
+  }
+  write_out(self, hdl, cl);
+}
+
 /// Answers 503 now for every request still waiting on `node`.
 void fail_pending(edge_broker* self, waits_on node, std::string_view service) {
-  std::vector<std::pair<connection_handle, uint64_t>> waiting;
-  for (auto& [hdl, c] : self->state.conns)
-    for (auto& [seq, s] : c->slots)
-      if (!s.ready && s.node == node)
-        waiting.emplace_back(hdl, seq);
-  for (auto& [hdl, seq] : waiting)
-    complete(self, hdl, seq, unavailable(service));
+  std::vector<slot_ref> waiting;
+  for (auto& [hdl, cl] : self->state.clients)
+    for (auto seq : cl.conn->waiting_on(static_cast<uint8_t>(node)))
+      waiting.push_back({hdl, cl.conn->id(), seq});
+  for (auto& ref : waiting)
+    complete(self, ref, unavailable(service));
+}
+
+response overloaded(std::string_view what) {
+  auto r = error_response(503, what);
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
 }
 
 void on_data(edge_broker* self, caf::io::new_data_msg& msg) {
-  auto ci = self->state.conns.find(msg.handle);
-  if (ci == self->state.conns.end())
+  auto& st = self->state;
+  auto i = st.clients.find(msg.handle);
+  if (i == st.clients.end())
     return;
-  auto& c = *ci->second;
-  c.last_rx = clock::now();
-  if (c.closing)
-    return;
-  std::vector<http_request> requests;
-  auto failed = c.parser.feed(msg.buf.data(), msg.buf.size(), requests);
-  auto hdl = msg.handle;
-  for (auto& req : requests) {
-    auto seq = c.next_seq++;
-    c.slots[seq].keep_alive = req.keep_alive;
-    if (!req.keep_alive)
-      c.closing = true;
-    dispatch(self, hdl, seq, req);
-    // A response that closed the connection also destroyed `c`.
-    if (self->state.conns.count(hdl) == 0 || c.closing)
-      break;
+  auto& cl = i->second;
+  if (msg.buf.empty()) {
+    // The client half-closed: answer what it sent, then close.
+    cl.conn->receive_eof();
+  } else {
+    cl.conn->receive(msg.buf.data(), msg.buf.size(), clock::now());
+    auto held = cl.conn->buffered_bytes() + cl.unsent;
+    if (st.buffered - cl.accounted + held > st.cfg.max_buffered_bytes)
+      cl.conn->refuse(overloaded("Server is out of request memory"));
   }
-  if (failed != 0 && self->state.conns.count(hdl) != 0 && !c.closing) {
-    c.closing = true;
-    auto seq = c.next_seq++;
-    c.slots[seq].keep_alive = false;
-    auto text = failed == 413   ? "Request body exceeds 1 MiB"
-                : failed == 431 ? "Request headers exceed 8 KiB"
-                                : "Malformed HTTP request";
-    complete(self, hdl, seq, error_response(failed, text));
-  }
+  pump(self, msg.handle);
 }
 
-void sweep_idle(edge_broker* self) {
+void on_new_connection(edge_broker* self,
+                       const caf::io::new_connection_msg& msg) {
+  auto& st = self->state;
+  auto io = take_accepted(*st.doorman);
+  if (!io)
+    return;
+  if (st.accept_retry_at) {
+    st.accept_retry_at.reset();
+    st.accept_backoff = min_accept_backoff;
+  }
+  if (st.log_accept_recovery && !accept_exhausted(*st.doorman)) {
+    std::cerr << "edge_node: accepting connections again" << std::endl;
+    st.log_accept_recovery = false;
+  }
+  self->configure_read(msg.handle,
+                       caf::io::receive_policy::at_most(size_t{16} * 1024));
+  if (st.clients.size() >= st.cfg.max_connections) {
+    std::vector<char> out;
+    write_response(overloaded("Too many connections"), false, false,
+                   self->wr_buf(msg.handle));
+    self->flush(msg.handle);
+    close_gracefully(self, *io);
+    st.lingering.emplace_back(clock::now() + linger_for, std::move(io));
+    return;
+  }
+  auto now = clock::now();
+  client cl;
+  cl.conn = std::make_unique<connection>(st.next_conn_id++, st.cfg.limits,
+                                         st.cfg.conn_limits, now);
+  cl.io = std::move(io);
+  cl.progress_at = now;
+  st.clients.emplace(msg.handle, std::move(cl));
+}
+
+void on_transferred(edge_broker* self,
+                    const caf::io::data_transferred_msg& msg) {
+  auto i = self->state.clients.find(msg.handle);
+  if (i == self->state.clients.end())
+    return;
+  auto& cl = i->second;
+  cl.progress_at = clock::now();
+  cl.unsent = msg.remaining;
+  if (cl.unsent == 0) {
+    cl.acking = false;
+    self->ack_writes(msg.handle, false);
+  }
+  write_out(self, msg.handle, cl);
+}
+
+/// Deadlines of every connection, lingering sockets, accept backoff.
+void on_tick(edge_broker* self) {
+  auto& st = self->state;
   auto now = clock::now();
   std::vector<connection_handle> idle;
-  for (auto& [hdl, c] : self->state.conns)
-    if (c->slots.empty() && now - c->last_rx > self->state.cfg.idle_timeout)
+  std::vector<connection_handle> stalled;
+  std::vector<connection_handle> refused;
+  for (auto& [hdl, cl] : st.clients) {
+    if (cl.acking && cl.unsent > 0 &&
+        now - cl.progress_at > st.cfg.conn_limits.idle_timeout) {
+      stalled.push_back(hdl); // a client that does not read its answers
+    } else if (reading_paused(*cl.io)) {
+      continue; // waiting for the edge, not for the client
+    } else if (cl.conn->check_deadlines(now)) {
       idle.push_back(hdl);
-  for (auto hdl : idle) {
-    self->close(hdl);
-    self->state.conns.erase(hdl);
+    } else if (cl.conn->read_closed()) {
+      refused.push_back(hdl);
+    }
+  }
+  for (auto hdl : stalled)
+    abort_client(self, hdl);
+  for (auto hdl : idle)
+    close_client(self, hdl);
+  for (auto hdl : refused)
+    pump(self, hdl);
+  std::erase_if(st.lingering, [&](auto& x) {
+    if (!is_open(*x.second))
+      return true;
+    if (now < x.first)
+      return false;
+    abort(*x.second);
+    return true;
+  });
+  if (auto err = accept_exhausted(*st.doorman); err != 0) {
+    if (!st.accept_retry_at) {
+      if (!st.accept_logged_at || now - *st.accept_logged_at > 60s) {
+        std::cerr << "edge_node: accept failed: " << std::strerror(err)
+                  << "; new connections wait until descriptors free up"
+                  << std::endl;
+        st.accept_logged_at = now;
+        st.log_accept_recovery = true;
+      }
+      st.accept_retry_at = now + st.accept_backoff;
+    } else if (now >= *st.accept_retry_at) {
+      st.accept_backoff =
+          std::min<caf::timespan>(max_accept_backoff, st.accept_backoff * 2);
+      st.accept_retry_at = now + st.accept_backoff;
+      resume_accepting(*st.doorman);
+    }
   }
 }
 
@@ -495,9 +514,10 @@ caf::behavior edge_main(edge_broker* self, const edge_config& cfg) {
   return {
       [=](listen_atom, const std::string& host,
           uint16_t port) -> caf::result<uint16_t> {
-        auto res = self->add_tcp_doorman(port, host.c_str(), true);
+        auto res = add_http_doorman(self, port, host);
         if (!res)
           return std::move(res.error());
+        self->state.doorman = std::move(res->first);
         // Connect to the nodes only once the HTTP port is ours: an outgoing
         // connection could otherwise take that port as its local port.
         self->state.users.poll(self);
@@ -506,14 +526,18 @@ caf::behavior edge_main(edge_broker* self, const edge_config& cfg) {
         return res->second;
       },
       [=](const caf::io::new_connection_msg& msg) {
-        self->state.conns.emplace(
-            msg.handle, std::make_unique<connection>(self->state.cfg.limits));
-        self->configure_read(
-            msg.handle, caf::io::receive_policy::at_most(size_t{16} * 1024));
+        on_new_connection(self, msg);
       },
       [=](caf::io::new_data_msg& msg) { on_data(self, msg); },
+      [=](const caf::io::data_transferred_msg& msg) {
+        on_transferred(self, msg);
+      },
       [=](const caf::io::connection_closed_msg& msg) {
-        self->state.conns.erase(msg.handle);
+        auto& st = self->state;
+        if (auto i = st.clients.find(msg.handle); i != st.clients.end()) {
+          st.buffered -= i->second.accounted;
+          st.clients.erase(i);
+        }
       },
       [=](const caf::io::acceptor_closed_msg&) {
         // The listening socket is gone: nothing more to serve.
@@ -527,7 +551,7 @@ caf::behavior edge_main(edge_broker* self, const edge_config& cfg) {
         auto& st = self->state;
         st.users.poll(self);
         st.orders.poll(self);
-        sweep_idle(self);
+        on_tick(self);
         auto now = clock::now();
         bool released = st.user_gets.release_if_stalled(now);
         released = st.order_creates.release_if_stalled(now) || released;
@@ -538,10 +562,33 @@ caf::behavior edge_main(edge_broker* self, const edge_config& cfg) {
   };
 }
 
+/// Raises the soft limit on open files to the hard limit; returns the limit
+/// in force.
+size_t raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+    return 1024;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+    getrlimit(RLIMIT_NOFILE, &lim);
+  }
+  return static_cast<size_t>(lim.rlim_cur);
+}
+
 } // namespace
 
 caf::expected<std::pair<caf::actor, uint16_t>>
-start_edge(caf::actor_system& sys, const edge_config& cfg) {
+start_edge(caf::actor_system& sys, edge_config cfg) {
+  // Keep descriptors for node links and files: past the cap a client gets
+  // 503, not a failing accept.
+  auto fds = raise_fd_limit();
+  constexpr size_t reserve = 64;
+  if (fds > reserve && cfg.max_connections > fds - reserve) {
+    cfg.max_connections = fds - reserve;
+    std::cout << "edge_node: at most " << cfg.max_connections
+              << " connections (open file limit " << fds << ")" << std::endl;
+  }
   auto edge = sys.middleman().spawn_broker(edge_main, cfg);
   caf::scoped_actor self{sys};
   caf::expected<std::pair<caf::actor, uint16_t>> result{caf::error{}};

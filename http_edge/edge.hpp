@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/peer_link.hpp"
+#include "http_edge/connection.hpp"
 #include "http_edge/request_parser.hpp"
 
 #include <caf/actor.hpp>
@@ -25,8 +26,15 @@ struct edge_config {
   caf::timespan request_timeout = std::chrono::seconds(5);
   /// How long one connect attempt to a node may take.
   caf::timespan connect_timeout = std::chrono::seconds(2);
-  /// A connection that sends nothing this long (with nothing pending) closes.
-  caf::timespan idle_timeout = std::chrono::seconds(30);
+  /// Per connection: pipelining and output limits, header/body deadlines,
+  /// the idle timeout.
+  connection_limits conn_limits;
+  /// Connections served at once; past it a new client gets 503 and is
+  /// closed (lowered to the open-file limit less 64 when that is smaller).
+  size_t max_connections = 10000;
+  /// Bytes of requests and unsent answers held for all connections; a
+  /// connection that would pass it gets 503 and is closed.
+  size_t max_buffered_bytes = size_t{256} << 20;
   request_limits limits;
 };
 
@@ -35,6 +43,6 @@ struct edge_config {
 /// `cfg.request_timeout`, reconnecting to each after it restarts. Returns the
 /// broker and the bound port, or why it cannot listen.
 caf::expected<std::pair<caf::actor, uint16_t>>
-start_edge(caf::actor_system& sys, const edge_config& cfg);
+start_edge(caf::actor_system& sys, edge_config cfg);
 
 } // namespace microshop::http_edge

@@ -17,6 +17,8 @@ struct http_request {
   std::string body;
   /// Whether the connection stays open after the response.
   bool keep_alive = true;
+  /// Whether the request line said HTTP/1.0.
+  bool http10 = false;
 
   /// The value of the first header named `lower_name`, or nullptr.
   const std::string* header(std::string_view lower_name) const {

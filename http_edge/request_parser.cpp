@@ -13,6 +13,7 @@ struct request_parser::impl {
   size_t header_bytes = 0;
   bool in_value = false;
   int failed = 0;
+  request_parser::phase_type phase = request_parser::phase_type::idle;
 
   explicit impl(request_limits lim) : limits(lim) {
     http_parser_init(&parser, HTTP_REQUEST);
@@ -21,6 +22,7 @@ struct request_parser::impl {
     settings.on_message_begin = [](http_parser* p) {
       auto& self = *static_cast<impl*>(p->data);
       self.current = http_request{};
+      self.phase = request_parser::phase_type::headers;
       self.header_bytes = 0;
       self.in_value = false;
       return 0;
@@ -58,6 +60,8 @@ struct request_parser::impl {
       }
       self.current.method =
           http_method_str(static_cast<http_method>(p->method));
+      self.current.http10 = p->http_major == 1 && p->http_minor == 0;
+      self.phase = request_parser::phase_type::body;
       return 0;
     };
     settings.on_body = [](http_parser* p, const char* at, size_t n) {
@@ -72,6 +76,7 @@ struct request_parser::impl {
     settings.on_message_complete = [](http_parser* p) {
       auto& self = *static_cast<impl*>(p->data);
       self.current.keep_alive = http_should_keep_alive(p) != 0;
+      self.phase = request_parser::phase_type::idle;
       self.out->push_back(std::move(self.current));
       self.current = http_request{};
       return 0;
@@ -119,6 +124,29 @@ int request_parser::feed(const char* data, size_t size,
       return d.failed = 400;
   }
   return 0;
+}
+
+request_parser::phase_type request_parser::phase() const {
+  return impl_->phase;
+}
+
+size_t request_parser::buffered_bytes() const {
+  return impl_->header_bytes + impl_->current.body.size();
+}
+
+bool request_parser::take_continue() {
+  return false;
+}
+
+std::string_view request_parser::error_message() const {
+  switch (impl_->failed) {
+  case 413:
+    return "Request body exceeds 1 MiB";
+  case 431:
+    return "Request headers exceed 8 KiB";
+  default:
+    return "Malformed HTTP request";
+  }
 }
 
 } // namespace microshop::http_edge

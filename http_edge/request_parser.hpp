@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 namespace microshop::http_edge {
@@ -30,6 +31,23 @@ public:
   /// to answer with before closing the connection (400, 413 or 431), and
   /// every later call returns it again.
   int feed(const char* data, size_t size, std::vector<http_request>& out);
+
+  /// Where the parser stands in the current request.
+  enum class phase_type { idle, headers, body };
+
+  /// `idle` before the first byte of a request, `headers` until its headers
+  /// are complete, `body` until its body is.
+  phase_type phase() const;
+
+  /// Bytes of the incomplete current request held in memory.
+  size_t buffered_bytes() const;
+
+  /// True once for a request that asked for `100 Continue` and whose body
+  /// has not arrived yet.
+  bool take_continue();
+
+  /// The JSON error text for the status `feed` failed with.
+  std::string_view error_message() const;
 
 private:
   struct impl;

@@ -48,7 +48,7 @@ response error_response(int status, std::string_view message) {
   return r;
 }
 
-void write_response(const response& r, bool keep_alive,
+void write_response(const response& r, bool keep_alive, bool http10,
                     std::vector<char>& out) {
   auto append = [&out](std::string_view s) {
     out.insert(out.end(), s.begin(), s.end());
@@ -77,6 +77,8 @@ void write_response(const response& r, bool keep_alive,
   }
   if (!keep_alive)
     append("Connection: close\r\n");
+  else if (http10)
+    append("Connection: keep-alive\r\n");
   append("\r\n");
   append(r.body);
 }

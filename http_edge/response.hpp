@@ -24,7 +24,9 @@ response error_response(int status, std::string_view message);
 /// Appends `r` as HTTP/1.1 bytes to `out`, with the headers every response
 /// carries: CORS `Access-Control-Allow-Origin: *`, the JSON content type
 /// (when there is a body), `Content-Length` and `Connection: close` when the
-/// connection ends after it.
-void write_response(const response& r, bool keep_alive, std::vector<char>& out);
+/// connection ends after it (`Connection: keep-alive` for an HTTP/1.0
+/// request that keeps it).
+void write_response(const response& r, bool keep_alive, bool http10,
+                    std::vector<char>& out);
 
 } // namespace microshop::http_edge

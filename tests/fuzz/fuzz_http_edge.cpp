@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         append_order(json, x);
       }
     }
-    write_response(error_response(400, req.target), req.keep_alive, out);
+    write_response(error_response(400, req.target), req.keep_alive, req.http10, out);
   }
   return 0;
 }
