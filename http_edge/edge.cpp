@@ -90,9 +90,19 @@ using edge_broker = caf::io::stateful_broker<edge_state>;
 
 void pump(edge_broker* self, connection_handle hdl);
 
-/// Closes the connection after what it has written: FIN, then the socket
-/// lingers for the client's close (at most `linger_for`).
-void close_client(edge_broker* self, connection_handle hdl) {
+/// How the edge ends a connection.
+enum class ending {
+  /// After what it has written: FIN, then the socket lingers for the
+  /// client's close (at most `linger_for`).
+  graceful,
+  /// At once, with a reset (a client that does not read).
+  reset,
+  /// The client is gone already.
+  gone,
+};
+
+/// Forgets the connection on `hdl` and ends its socket as `how` says.
+void drop_client(edge_broker* self, connection_handle hdl, ending how) {
   auto& st = self->state;
   auto i = st.clients.find(hdl);
   if (i == st.clients.end())
@@ -100,19 +110,12 @@ void close_client(edge_broker* self, connection_handle hdl) {
   st.buffered -= i->second.accounted;
   auto io = std::move(i->second.io);
   st.clients.erase(i);
-  close_gracefully(self, *io);
-  st.lingering.emplace_back(clock::now() + linger_for, std::move(io));
-}
-
-/// Resets the connection at once (a client that does not read).
-void abort_client(edge_broker* self, connection_handle hdl) {
-  auto& st = self->state;
-  auto i = st.clients.find(hdl);
-  if (i == st.clients.end())
-    return;
-  st.buffered -= i->second.accounted;
-  abort(*i->second.io);
-  st.clients.erase(i);
+  if (how == ending::graceful) {
+    close_gracefully(self, *io);
+    st.lingering.emplace_back(clock::now() + linger_for, std::move(io));
+  } else if (how == ending::reset) {
+    abort(*io);
+  }
 }
 
 /// Writes what is due on `hdl`, closes it when it is done, and pauses or
@@ -124,7 +127,7 @@ void write_out(edge_broker* self, connection_handle hdl, client& cl) {
   if (!buf.empty())
     self->flush(hdl);
   if (close) {
-    close_client(self, hdl);
+    drop_client(self, hdl, ending::graceful);
     return;
   }
   auto& lim = self->state.cfg.conn_limits;
@@ -461,9 +464,9 @@ void on_tick(edge_broker* self) {
     }
   }
   for (auto hdl : stalled)
-    abort_client(self, hdl);
+    drop_client(self, hdl, ending::reset);
   for (auto hdl : idle)
-    close_client(self, hdl);
+    drop_client(self, hdl, ending::graceful);
   for (auto hdl : refused)
     pump(self, hdl);
   std::erase_if(st.lingering, [&](auto& x) {
@@ -533,11 +536,7 @@ caf::behavior edge_main(edge_broker* self, const edge_config& cfg) {
         on_transferred(self, msg);
       },
       [=](const caf::io::connection_closed_msg& msg) {
-        auto& st = self->state;
-        if (auto i = st.clients.find(msg.handle); i != st.clients.end()) {
-          st.buffered -= i->second.accounted;
-          st.clients.erase(i);
-        }
+        drop_client(self, msg.handle, ending::gone);
       },
       [=](const caf::io::acceptor_closed_msg&) {
         // The listening socket is gone: nothing more to serve.
