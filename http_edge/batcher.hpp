@@ -4,93 +4,170 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <iterator>
+#include <deque>
+#include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
 namespace microshop::http_edge {
-
-using clock = std::chrono::steady_clock;
-
-/// At most this many requests go in one message.
-constexpr size_t max_batch = 256;
-/// A message unanswered this long no longer holds back the next one, so that
-/// a stalled node delays gathered requests by about this, not by a timeout.
-constexpr auto stall_after = std::chrono::milliseconds(100);
 
 /// Where the answer to one request goes: the socket, the connection that
 /// owned it when the request was read (sockets are reused, connection ids
 /// never), and the request's place on it.
 struct slot_ref {
   caf::io::connection_handle hdl;
-  uint64_t conn;
-  uint64_t seq;
+  uint64_t conn = 0;
+  uint64_t seq = 0;
 };
 
-/// Requests for one node gathered while the edge reads its sockets, sent as
-/// one message. At most `max_in_flight` messages of a batch await their
-/// answer; while they do, new requests gather, so that the batch grows with
-/// the load (as a group commit does) instead of staying one message per
-/// request: fewer BASP messages and thread hops on the nodes per request.
-template <class Item> struct batch {
-  explicit batch(size_t limit) : max_in_flight(limit) {
+/// How a `batcher` groups requests into messages.
+struct batch_limits {
+  using duration = std::chrono::steady_clock::duration;
+  /// Requests in one message.
+  size_t max_items = 256;
+  /// Messages awaiting their answer that hold back the next message.
+  size_t max_in_flight = 1;
+  /// A message unanswered this long stops holding back the next one (it
+  /// still awaits its answer), so that a slow node delays the requests
+  /// gathered behind it by about this, not by a whole timeout.
+  duration stall_after = std::chrono::milliseconds(100);
+  /// Messages awaiting their answer, stalled or not: a hung node gets no
+  /// more than this many.
+  size_t max_outstanding = 8;
+  /// A request gathered this long without being sent is given up (the
+  /// caller answers it as timed out).
+  duration max_wait = std::chrono::seconds(5);
+};
+
+/// Requests for one node, gathered while the edge reads its sockets and sent
+/// as few messages: while `max_in_flight` messages await their answers, new
+/// requests gather behind them, so a batch grows with the load (as a group
+/// commit does). No CAF in here: the caller sends each `message` and reports
+/// its answer with `on_reply`. Use one batcher per destination node.
+template <class Item> class batcher {
+public:
+  using clock = std::chrono::steady_clock;
+
+  /// One message to send: its ticket (for `on_reply`), the requests, and
+  /// where each answer goes.
+  struct message {
+    uint64_t ticket = 0;
+    std::vector<Item> items;
+    std::vector<slot_ref> slots;
+  };
+
+  explicit batcher(batch_limits limits = {}) : limits_(limits) {
     // nop
   }
 
-  size_t max_in_flight;
-  std::vector<Item> items;
-  std::vector<slot_ref> slots;
-  /// Messages sent over the current link and not yet answered.
-  size_t in_flight = 0;
-  /// Bumped when the node is lost or stalls: answers to messages sent before
-  /// no longer count against `in_flight`.
-  uint64_t epoch = 0;
-  /// When the last message was sent.
-  clock::time_point sent_at;
-
-  bool empty() const {
-    return items.empty();
+  const batch_limits& limits() const {
+    return limits_;
   }
 
-  /// Takes up to `n` of the gathered requests, oldest first.
-  std::pair<std::vector<Item>, std::vector<slot_ref>> take(size_t n) {
-    if (n >= items.size()) {
-      auto out = std::make_pair(std::move(items), std::move(slots));
-      items.clear();
-      slots.clear();
-      return out;
+  /// Gathers `x`, to be answered through `ref`.
+  void add(Item x, slot_ref ref, clock::time_point now) {
+    waiting_.push_back({std::move(x), ref, now});
+  }
+
+  /// Requests gathered and not yet sent.
+  size_t waiting() const {
+    return waiting_.size();
+  }
+
+  /// Messages sent and not yet answered, and how many of those still hold
+  /// back the next one.
+  size_t outstanding() const {
+    return tickets_.size();
+  }
+
+  size_t in_flight() const {
+    return in_flight_;
+  }
+
+  /// The next message, oldest requests first, if requests wait and the
+  /// limits allow one more message now.
+  std::optional<message> next(clock::time_point now) {
+    if (waiting_.empty() || in_flight_ >= limits_.max_in_flight ||
+        tickets_.size() >= limits_.max_outstanding)
+      return std::nullopt;
+    message m;
+    m.ticket = next_ticket_++;
+    auto n = std::min(limits_.max_items, waiting_.size());
+    m.items.reserve(n);
+    m.slots.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      m.items.push_back(std::move(waiting_.front().item));
+      m.slots.push_back(waiting_.front().ref);
+      waiting_.pop_front();
     }
-    auto cut = static_cast<std::ptrdiff_t>(n);
-    std::vector<Item> head(std::make_move_iterator(items.begin()),
-                           std::make_move_iterator(items.begin() + cut));
-    std::vector<slot_ref> head_slots(slots.begin(), slots.begin() + cut);
-    items.erase(items.begin(), items.begin() + cut);
-    slots.erase(slots.begin(), slots.begin() + cut);
-    return {std::move(head), std::move(head_slots)};
+    tickets_.emplace(m.ticket, ticket_state{now, false});
+    ++in_flight_;
+    return m;
   }
 
-  /// Stops counting the messages in flight (their answers still complete
-  /// their slots).
-  void release() {
-    in_flight = 0;
-    ++epoch;
-  }
-
-  /// Forgets what was gathered and what is in flight (the node is lost).
-  void reset() {
-    items.clear();
-    slots.clear();
-    release();
-  }
-
-  /// Releases the messages in flight when gathered requests wait behind one
-  /// unanswered for `stall_after`; returns whether it did.
-  bool release_if_stalled(clock::time_point now) {
-    if (items.empty() || in_flight == 0 || now - sent_at < stall_after)
+  /// The message `ticket` got its answer or failed; returns false if the
+  /// ticket is unknown (already answered, or forgotten by `on_node_lost`).
+  bool on_reply(uint64_t ticket) {
+    auto i = tickets_.find(ticket);
+    if (i == tickets_.end())
       return false;
-    release();
+    if (!i->second.stalled)
+      --in_flight_;
+    tickets_.erase(i);
     return true;
   }
+
+  /// Stops counting messages unanswered for `stall_after` against
+  /// `max_in_flight` (they still count against `max_outstanding`), and
+  /// returns the slots of requests that waited `max_wait` without being
+  /// sent: the caller answers those as timed out.
+  std::vector<slot_ref> on_tick(clock::time_point now) {
+    for (auto& [id, t] : tickets_)
+      if (!t.stalled && now - t.sent_at >= limits_.stall_after) {
+        t.stalled = true;
+        --in_flight_;
+      }
+    std::vector<slot_ref> expired;
+    while (!waiting_.empty() &&
+           now - waiting_.front().since >= limits_.max_wait) {
+      expired.push_back(waiting_.front().ref);
+      waiting_.pop_front();
+    }
+    return expired;
+  }
+
+  /// The node is gone: forgets the messages awaiting answers (their late
+  /// answers, if any, are ignored by `on_reply`) and returns the slots of
+  /// the requests gathered and not sent, for the caller to answer.
+  std::vector<slot_ref> on_node_lost() {
+    tickets_.clear();
+    in_flight_ = 0;
+    std::vector<slot_ref> dropped;
+    dropped.reserve(waiting_.size());
+    for (auto& w : waiting_)
+      dropped.push_back(w.ref);
+    waiting_.clear();
+    return dropped;
+  }
+
+private:
+  struct gathered {
+    Item item;
+    slot_ref ref;
+    clock::time_point since;
+  };
+
+  struct ticket_state {
+    clock::time_point sent_at;
+    bool stalled;
+  };
+
+  batch_limits limits_;
+  std::deque<gathered> waiting_;
+  std::map<uint64_t, ticket_state> tickets_;
+  size_t in_flight_ = 0;
+  uint64_t next_ticket_ = 1;
 };
 
 } // namespace microshop::http_edge

@@ -1,8 +1,17 @@
 #include "http_edge/routes.hpp"
 
-#include <string>
+#include "actors/ids.hpp"
+#include "actors/validation.hpp"
+#include "http_edge/api.hpp"
+#include "http_edge/router.hpp"
+#include "persistence/errc.hpp"
+
+#include <optional>
+#include <utility>
 
 namespace microshop::http_edge {
+
+namespace {
 
 response preflight(const http_request& req, resource r) {
   response resp{204};
@@ -15,10 +24,78 @@ response preflight(const http_request& req, resource r) {
   return resp;
 }
 
+response bad_request(const caf::error& err) {
+  return error_response(400, persistence::error_text(err));
+}
+
+/// The body of a POST parsed by `parse` and validated, or the 415/400 that
+/// refuses it.
+template <class Call, class Parse>
+route_result parse_body(const http_request& req, Parse parse) {
+  if (!is_json_content_type(req.header("content-type")))
+    return error_response(415, "Content-Type must be application/json");
+  auto x = parse(req.body);
+  if (!x)
+    return bad_request(x.error());
+  if (auto err = actors::validate(*x)) {
+    if (persistence::is(err, persistence::errc::user_not_found))
+      return error_response(400, "User not found");
+    return bad_request(err);
+  }
+  return Call{std::move(*x)};
+}
+
+} // namespace
+
+route_result route_request(http_request& req) {
+  auto rt = match(req.target);
+  if (rt.target == resource::none)
+    return error_response(404, "Not found");
+  if (!allows(rt.target, req.method)) {
+    auto r = error_response(405, "Method " + req.method + " not allowed");
+    r.headers.emplace_back("Allow", std::string{allowed_methods(rt.target)});
+    return r;
+  }
+  if (req.method == "OPTIONS")
+    return preflight(req, rt.target);
+  bool post = req.method == "POST";
+  switch (rt.target) {
+  case resource::healthz:
+    return response{200, "{\"status\":\"ok\"}", {}};
+  case resource::readyz:
+    return readiness_call{};
+  case resource::users:
+    if (post)
+      return parse_body<create_user_call>(req, parse_new_user);
+    if (auto p = parse_page(rt.query))
+      return list_users_call{*p};
+    else
+      return bad_request(p.error());
+  case resource::user:
+    if (!actors::is_valid_id(rt.id))
+      return error_response(404, "User not found");
+    return get_user_call{std::move(rt.id)};
+  case resource::orders:
+    if (post)
+      return parse_body<create_order_call>(req, parse_new_order);
+    if (auto q = parse_order_query(rt.query))
+      return list_orders_call{*q};
+    else
+      return bad_request(q.error());
+  case resource::order:
+    if (!actors::is_valid_id(rt.id))
+      return error_response(404, "Order not found");
+    return get_order_call{std::move(rt.id)};
+  case resource::none:
+    break;
+  }
+  return error_response(404, "Not found");
+}
+
 response readiness(bool users, bool orders) {
   bool ready = users && orders;
   auto connected = [](bool up) { return up ? "true" : "false"; };
-  response r{ready ? 200 : 503};
+  response r{ready ? 200 : 503, {}, {}};
   r.body = "{";
   if (!ready)
     r.body += "\"error\":\"Not ready: a node is not connected\",";

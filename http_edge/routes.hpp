@@ -1,42 +1,50 @@
 #pragma once
 
-#include "actors/validation.hpp"
-#include "http_edge/api.hpp"
+#include "actors/order_api.hpp"
+#include "actors/user_api.hpp"
 #include "http_edge/http_request.hpp"
 #include "http_edge/response.hpp"
-#include "http_edge/router.hpp"
-#include "persistence/errc.hpp"
 
-#include <optional>
-#include <utility>
+#include <string>
+#include <variant>
 
 namespace microshop::http_edge {
 
-/// The 204 answer to a CORS preflight (`OPTIONS`) on resource `r`, echoing
-/// the requested headers.
-response preflight(const http_request& req, resource r);
+/// What a request needs from the nodes, once the edge has checked its
+/// method, path, media type and JSON shape.
+struct create_user_call {
+  actors::new_user user;
+};
+struct list_users_call {
+  actors::page page;
+};
+struct get_user_call {
+  std::string id;
+};
+struct create_order_call {
+  actors::new_order order;
+};
+struct list_orders_call {
+  actors::order_query query;
+};
+struct get_order_call {
+  std::string id;
+};
+/// `GET /readyz`: answered from the edge's links to the nodes.
+struct readiness_call {};
+
+/// A request's route: an answer the edge gives at once, or a call.
+using route_result =
+    std::variant<response, readiness_call, create_user_call, list_users_call,
+                 get_user_call, create_order_call, list_orders_call,
+                 get_order_call>;
+
+/// Routes `req` by API.md: 404 for an unknown path, 405 with `Allow` for a
+/// wrong method, 204 for a CORS preflight, 415/400 for a body that is not
+/// the JSON the route takes, 404 for an id that cannot exist; else the call.
+route_result route_request(http_request& req);
 
 /// 200 when both nodes are connected, else 503; the body lists each node.
 response readiness(bool users, bool orders);
-
-/// Validates a POST body's media type and parses it.
-template <class Parse>
-auto parse_body(const http_request& req, Parse parse)
-    -> std::pair<decltype(parse(req.body)), std::optional<response>> {
-  if (!is_json_content_type(req.header("content-type")))
-    return {caf::error{},
-            error_response(415, "Content-Type must be application/json")};
-  auto x = parse(req.body);
-  if (!x)
-    return {std::move(x),
-            error_response(400, persistence::error_text(x.error()))};
-  if (auto err = actors::validate(*x)) {
-    auto resp = persistence::is(err, persistence::errc::user_not_found)
-                    ? error_response(400, "User not found")
-                    : error_response(400, persistence::error_text(err));
-    return {std::move(x), std::move(resp)};
-  }
-  return {std::move(x), std::nullopt};
-}
 
 } // namespace microshop::http_edge

@@ -1,0 +1,242 @@
+// The edge's client sockets: connections in, requests read, answers out,
+// limits and deadlines kept.
+
+#include "http_edge/edge_state.hpp"
+
+#include <cstring>
+#include <iostream>
+
+namespace microshop::http_edge {
+
+namespace {
+
+using caf::io::connection_handle;
+using namespace std::chrono_literals;
+
+/// How long a closed connection may linger to read the client's FIN.
+constexpr auto linger_for = std::chrono::seconds(2);
+/// Backoff bounds while `accept` has no file descriptors.
+constexpr caf::timespan min_accept_backoff = std::chrono::milliseconds(100);
+constexpr caf::timespan max_accept_backoff = std::chrono::seconds(1);
+
+void pump(edge_broker* self, connection_handle hdl);
+
+/// How the edge ends a connection.
+enum class ending {
+  /// After what it has written: FIN, then the socket lingers for the
+  /// client's close (at most `linger_for`).
+  graceful,
+  /// At once, with a reset (a client that does not read).
+  reset,
+  /// The client is gone already.
+  gone,
+};
+
+/// Forgets the connection on `hdl` and ends its socket as `how` says.
+void drop_client(edge_broker* self, connection_handle hdl, ending how) {
+  auto& st = self->state;
+  auto i = st.clients.find(hdl);
+  if (i == st.clients.end())
+    return;
+  st.buffered -= i->second.accounted;
+  auto io = std::move(i->second.io);
+  st.clients.erase(i);
+  if (how == ending::graceful) {
+    close_gracefully(self, *io);
+    st.lingering.emplace_back(clock::now() + linger_for, std::move(io));
+  } else if (how == ending::reset) {
+    abort(*io);
+  }
+}
+
+/// Writes what is due on `hdl`, closes it when it is done, and pauses or
+/// resumes reading by its limits.
+void write_out(edge_broker* self, connection_handle hdl, client& cl) {
+  auto& buf = self->wr_buf(hdl);
+  bool close = cl.conn->write(buf);
+  cl.unsent = buf.size();
+  if (!buf.empty())
+    self->flush(hdl);
+  if (close) {
+    drop_client(self, hdl, ending::graceful);
+    return;
+  }
+  auto& lim = self->state.cfg.conn_limits;
+  if (cl.unsent > lim.max_unsent_bytes / 2 && !cl.acking) {
+    // Large output: follow its progress, to resume reading when it drained.
+    cl.acking = true;
+    cl.progress_at = clock::now();
+    self->ack_writes(hdl, true);
+  }
+  bool paused = reading_paused(*cl.io);
+  bool wanted = cl.conn->wants_input(cl.unsent, paused);
+  if (wanted && paused) {
+    cl.conn->restart_clock(clock::now());
+    resume_reading(*cl.io);
+  } else if (!wanted && !paused && !cl.conn->read_closed()) {
+    pause_reading(*cl.io);
+  }
+  // Count what this connection holds against the edge's total.
+  auto held = cl.conn->buffered_bytes() + cl.unsent;
+  self->state.buffered += held - cl.accounted;
+  cl.accounted = held;
+}
+
+/// Dispatches the requests `hdl` has read as far as its limits allow, then
+/// writes what is due.
+void pump(edge_broker* self, connection_handle hdl) {
+  auto i = self->state.clients.find(hdl);
+  if (i == self->state.clients.end())
+    return;
+  auto& cl = i->second;
+  auto id = cl.conn->id();
+  while (auto next = cl.conn->next_request()) {
+    dispatch(self, {hdl, id, next->first}, *cl.conn, next->second);
+    // An answer given at once may have closed the connection.
+    i = self->state.clients.find(hdl);
+    if (i == self->state.clients.end() || i->second.conn->id() != id)
+      return;
+  }
+  write_out(self, hdl, cl);
+}
+
+response overloaded(std::string_view what) {
+  auto r = error_response(503, what);
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+} // namespace
+
+void complete(edge_broker* self, const slot_ref& ref, response resp) {
+  auto i = self->state.clients.find(ref.hdl);
+  if (i == self->state.clients.end() || i->second.conn->id() != ref.conn)
+    return;
+  if (!i->second.conn->answer(ref.seq, std::move(resp)))
+    return;
+  pump(self, ref.hdl);
+}
+
+void on_data(edge_broker* self, caf::io::new_data_msg& msg) {
+  auto& st = self->state;
+  auto i = st.clients.find(msg.handle);
+  if (i == st.clients.end())
+    return;
+  auto& cl = i->second;
+  if (msg.buf.empty()) {
+    // The client half-closed: answer what it sent, then close.
+    cl.conn->receive_eof();
+  } else {
+    cl.conn->receive(msg.buf.data(), msg.buf.size(), clock::now());
+    auto held = cl.conn->buffered_bytes() + cl.unsent;
+    if (st.buffered - cl.accounted + held > st.cfg.max_buffered_bytes)
+      cl.conn->refuse(overloaded("Server is out of request memory"));
+  }
+  pump(self, msg.handle);
+}
+
+void on_new_connection(edge_broker* self,
+                       const caf::io::new_connection_msg& msg) {
+  auto& st = self->state;
+  auto io = take_accepted(*st.doorman);
+  if (!io)
+    return;
+  if (st.accept_retry_at) {
+    st.accept_retry_at.reset();
+    st.accept_backoff = min_accept_backoff;
+  }
+  if (st.log_accept_recovery && !accept_exhausted(*st.doorman)) {
+    std::cerr << "edge_node: accepting connections again" << std::endl;
+    st.log_accept_recovery = false;
+  }
+  self->configure_read(msg.handle,
+                       caf::io::receive_policy::at_most(size_t{16} * 1024));
+  if (st.clients.size() >= st.cfg.max_connections) {
+    std::vector<char> out;
+    write_response(overloaded("Too many connections"), false, false,
+                   self->wr_buf(msg.handle));
+    self->flush(msg.handle);
+    close_gracefully(self, *io);
+    st.lingering.emplace_back(clock::now() + linger_for, std::move(io));
+    return;
+  }
+  auto now = clock::now();
+  client cl;
+  cl.conn = std::make_unique<connection>(st.next_conn_id++, st.cfg.limits,
+                                         st.cfg.conn_limits, now);
+  cl.io = std::move(io);
+  cl.progress_at = now;
+  st.clients.emplace(msg.handle, std::move(cl));
+}
+
+void on_transferred(edge_broker* self,
+                    const caf::io::data_transferred_msg& msg) {
+  auto i = self->state.clients.find(msg.handle);
+  if (i == self->state.clients.end())
+    return;
+  auto& cl = i->second;
+  cl.progress_at = clock::now();
+  cl.unsent = msg.remaining;
+  if (cl.unsent == 0) {
+    cl.acking = false;
+    self->ack_writes(msg.handle, false);
+  }
+  write_out(self, msg.handle, cl);
+}
+
+void on_closed(edge_broker* self, const caf::io::connection_closed_msg& msg) {
+  drop_client(self, msg.handle, ending::gone);
+}
+
+void on_client_tick(edge_broker* self, clock::time_point now) {
+  auto& st = self->state;
+  std::vector<connection_handle> idle;
+  std::vector<connection_handle> stalled;
+  std::vector<connection_handle> refused;
+  for (auto& [hdl, cl] : st.clients) {
+    if (cl.acking && cl.unsent > 0 &&
+        now - cl.progress_at > st.cfg.conn_limits.idle_timeout) {
+      stalled.push_back(hdl); // a client that does not read its answers
+    } else if (reading_paused(*cl.io)) {
+      continue; // waiting for the edge, not for the client
+    } else if (cl.conn->check_deadlines(now)) {
+      idle.push_back(hdl);
+    } else if (cl.conn->read_closed()) {
+      refused.push_back(hdl);
+    }
+  }
+  for (auto hdl : stalled)
+    drop_client(self, hdl, ending::reset);
+  for (auto hdl : idle)
+    drop_client(self, hdl, ending::graceful);
+  for (auto hdl : refused)
+    pump(self, hdl);
+  std::erase_if(st.lingering, [&](auto& x) {
+    if (!is_open(*x.second))
+      return true;
+    if (now < x.first)
+      return false;
+    abort(*x.second);
+    return true;
+  });
+  if (auto err = accept_exhausted(*st.doorman); err != 0) {
+    st.accept_backoff = std::max(st.accept_backoff, min_accept_backoff);
+    if (!st.accept_retry_at) {
+      if (!st.accept_logged_at || now - *st.accept_logged_at > 60s) {
+        std::cerr << "edge_node: accept failed: " << std::strerror(err)
+                  << "; new connections wait until descriptors free up"
+                  << std::endl;
+        st.accept_logged_at = now;
+        st.log_accept_recovery = true;
+      }
+      st.accept_retry_at = now + st.accept_backoff;
+    } else if (now >= *st.accept_retry_at) {
+      st.accept_backoff =
+          std::min<caf::timespan>(max_accept_backoff, st.accept_backoff * 2);
+      st.accept_retry_at = now + st.accept_backoff;
+      resume_accepting(*st.doorman);
+    }
+  }
+}
+
+} // namespace microshop::http_edge
