@@ -45,13 +45,21 @@ store_node_config::store_node_config(std::string default_data_dir,
   opt_group{custom_options_, "global"}
       .add(data_dir, "data-dir", "RocksDB directory of this node's store")
       .add(sync_writes, "sync-writes", "fsync every write (power-loss safe)")
-      .add(cache_mib, "cache-mib", "RocksDB block cache in MiB");
+      .add(cache_mib, "cache-mib", "RocksDB block cache in MiB")
+      .add(write_buffer_mib, "write-buffer-mib",
+           "RocksDB memtable size in MiB; also the free space needed before "
+           "writes resume after a full disk")
+      .add(salvage_wal, "salvage-wal",
+           "open a store whose WAL is damaged, dropping every record after "
+           "the damage");
 }
 
 persistence::store_options store_node_config::store_options() const {
   persistence::store_options opts;
   opts.sync_writes = sync_writes;
   opts.cache_bytes = cache_mib << 20;
+  opts.write_buffer_bytes = write_buffer_mib << 20;
+  opts.salvage_wal = salvage_wal;
   return opts;
 }
 

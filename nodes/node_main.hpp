@@ -34,6 +34,8 @@ public:
   std::string data_dir;
   bool sync_writes = false;
   size_t cache_mib = 256;
+  size_t write_buffer_mib = 64;
+  bool salvage_wal = false;
 
   store_node_config(std::string default_data_dir, uint16_t default_port);
 

@@ -4,23 +4,72 @@
 
 #include "persistence/records.hpp"
 
+#include <atomic>
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <rocksdb/db.h>
 #include <string>
 #include <string_view>
 
 namespace microshop::persistence::detail {
 
+/// Writes storage errors to a log sink, one line each, at most one line per
+/// `interval`: errors in between are counted and the count goes into the next
+/// line. Thread-safe.
+class error_log {
+public:
+  using clock = std::chrono::steady_clock;
+
+  error_log(std::string path, std::function<void(const std::string&)> sink,
+            clock::duration interval = std::chrono::seconds(1));
+
+  /// Logs "storage error at <path>: <what>" unless a line went out less than
+  /// `interval` ago (and `always` is false); then only counts it.
+  void error(const std::string& what, bool always = false);
+
+  /// Logs that the store works again when errors were logged before.
+  void recovered(const std::string& how);
+
+  /// Errors since the last `recovered`.
+  uint64_t failures() const;
+
+private:
+  void emit(const std::string& line);
+
+  std::string path_;
+  std::function<void(const std::string&)> sink_;
+  clock::duration interval_;
+  mutable std::mutex mtx_;
+  clock::time_point last_line_{};
+  bool any_line_ = false;
+  uint64_t suppressed_ = 0;
+  uint64_t failures_ = 0;
+  std::atomic<bool> failing_{false};
+};
+
 /// An open RocksDB directory with the read and write options of its store.
+/// Going away closes the database after flushing its memtable, so that after
+/// a clean stop no record lives only in the WAL.
 struct db_handle {
   std::unique_ptr<rocksdb::DB> db;
   rocksdb::WriteOptions write;
   rocksdb::ReadOptions read;
   std::string path;
+  std::shared_ptr<error_log> errors;
+
+  db_handle() = default;
+  db_handle(const db_handle&) = delete;
+  db_handle& operator=(const db_handle&) = delete;
+  ~db_handle();
+
+  /// Flushes the memtable to an SST file and closes the database; logs and
+  /// returns the first failure. Idempotent.
+  caf::error close();
 };
 
 /// Which keys a store writes in ascending runs: a key starting with one of
@@ -40,7 +89,8 @@ caf::expected<std::shared_ptr<db_handle>>
 open_db(const std::filesystem::path& dir, const store_options& opts,
         const key_runs& runs);
 
-/// An `errc::storage` error naming the database path, the action and `st`.
+/// An `errc::storage` error naming the database path, the action and `st`;
+/// also logged (rate-limited) through `h.errors`.
 caf::error storage_error(const db_handle& h, std::string_view action,
                          const rocksdb::Status& st);
 

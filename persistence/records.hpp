@@ -3,6 +3,7 @@
 #include <caf/meta/type_name.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,17 @@ struct store_options {
   bool sync_writes = false;
   /// Block cache for reads, in bytes.
   size_t cache_bytes = size_t{64} << 20;
+  /// Size of one memtable (RocksDB `write_buffer_size`); it also sets the free
+  /// space RocksDB waits for before it resumes writes after a disk-full error
+  /// and the WAL preallocation (1.1x).
+  size_t write_buffer_bytes = size_t{64} << 20;
+  /// Recover the WAL to the last intact record even when it is damaged in the
+  /// middle (RocksDB kPointInTimeRecovery), dropping everything after the
+  /// damage; by default such a store refuses to open.
+  bool salvage_wal = false;
+  /// Receives one line per storage error (rate-limited) and per recovery;
+  /// stderr when empty.
+  std::function<void(const std::string&)> log;
 };
 
 } // namespace microshop::persistence

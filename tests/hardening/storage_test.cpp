@@ -1,1 +1,101 @@
+// Storage over real node processes: a clean stop leaves nothing only in the
+// WAL, restarts leave a bounded number of files.
+
+#include "support/cluster.hpp"
+#include "support/http_client.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
 #include <boost/test/unit_test.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+using namespace microshop::testing;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<fs::path> wal_files(const fs::path& dir) {
+  std::vector<fs::path> out;
+  for (auto& entry : fs::directory_iterator{dir})
+    if (entry.path().extension() == ".log")
+      out.push_back(entry.path());
+  return out;
+}
+
+size_t file_count(const fs::path& dir) {
+  size_t n = 0;
+  for ([[maybe_unused]] auto& entry : fs::directory_iterator{dir})
+    ++n;
+  return n;
+}
+
+std::string read_all(const fs::path& file) {
+  std::ifstream in{file};
+  return {std::istreambuf_iterator<char>{in}, {}};
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(storage)
+
+BOOST_AUTO_TEST_CASE(after_sigterm_every_order_survives_deleting_the_wal) {
+  temp_dir data;
+  cluster c;
+  c.extra_args[node::orders] = {"--data-dir=" + (data / "orders").string()};
+  c.start(node::users);
+  c.start(node::orders);
+  c.start(node::edge);
+  auto port = c.port(node::edge);
+  auto u = request(port, "POST", "/api/users",
+                   R"({"username":"walter","email":"w@example.com",)"
+                   R"("password":"secret-pass-1"})");
+  BOOST_REQUIRE_EQUAL(u.status, 201);
+  auto user_id = u.json()["id"].get<std::string>();
+  std::string body = R"({"userId":")" + user_id +
+                     R"(","products":[{"productId":"p","quantity":2,)"
+                     R"("price":1.25}]})";
+  const size_t n = 150;
+  for (size_t i = 0; i < n; ++i)
+    BOOST_REQUIRE_EQUAL(request(port, "POST", "/api/orders", body).status, 201);
+  BOOST_REQUIRE_EQUAL(c.stop(node::orders), 0);
+  auto wals = wal_files(data / "orders");
+  BOOST_TEST_MESSAGE("deleting " << wals.size() << " WAL files");
+  for (auto& wal : wals)
+    fs::remove(wal);
+  c.start(node::orders);
+  BOOST_REQUIRE(wait_until(
+      [&] { return request(port, "GET", "/readyz").status == 200; }, 10s));
+  auto list = request(port, "GET", "/api/orders?limit=1000");
+  BOOST_REQUIRE_EQUAL(list.status, 200);
+  BOOST_CHECK_EQUAL(list.json().size(), n);
+}
+
+BOOST_AUTO_TEST_CASE(twenty_restarts_leave_a_bounded_number_of_files) {
+  temp_dir dir;
+  auto data = dir / "orders";
+  size_t after_first = 0;
+  for (int i = 0; i < 20; ++i) {
+    auto port = free_port();
+    child_process p{bin_dir() / "order_node",
+                    {"--port=" + std::to_string(port),
+                     "--data-dir=" + data.string(),
+                     "--users-port=" + std::to_string(free_port())},
+                    dir / "out.log"};
+    BOOST_REQUIRE_MESSAGE(wait_until([&] { return port_open(port); }, 10s),
+                          read_all(dir / "out.log"));
+    p.signal(SIGTERM);
+    BOOST_REQUIRE_EQUAL(p.wait(10s), 0);
+    if (i == 0)
+      after_first = file_count(data);
+  }
+  std::string names;
+  for (auto& entry : fs::directory_iterator{data})
+    names += entry.path().filename().string() + " ";
+  BOOST_TEST_MESSAGE("after 20 restarts: " << names);
+  BOOST_CHECK_LE(file_count(data), after_first + 2);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
