@@ -5,7 +5,6 @@
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
-#include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -319,8 +318,6 @@ BOOST_AUTO_TEST_CASE(making_an_id_first_initialises_libsodium) {
 
 BOOST_AUTO_TEST_CASE(a_process_that_only_makes_ids_has_initialised_libsodium) {
   testing::temp_dir dir;
-  auto& suite = boost::unit_test::framework::master_test_suite();
-  BOOST_REQUIRE(suite.argc >= 1);
   testing::child_process child{
       std::filesystem::canonical("/proc/self/exe"),
       {"--run_test=sodium_setup/making_an_id_first_initialises_libsodium"},
