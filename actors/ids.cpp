@@ -1,6 +1,7 @@
 #include "actors/ids.hpp"
 
 #include <chrono>
+#include <cstdlib>
 #include <mutex>
 #include <sodium.h>
 
@@ -19,6 +20,7 @@ int hex_value(char c) {
 }
 
 uint64_t random_u64() {
+  init_sodium();
   uint64_t x;
   randombytes_buf(&x, sizeof(x));
   return x;
@@ -51,6 +53,14 @@ private:
 };
 
 } // namespace
+
+void init_sodium() {
+  // A function-local static: initialised once, thread-safe, before the first
+  // random byte of any id or salt.
+  static const bool ok = sodium_init() >= 0;
+  if (!ok)
+    std::abort(); // libsodium cannot work without a random source.
+}
 
 std::string format_uuid_v7(int64_t unix_ms, uint16_t seq, uint64_t rand) {
   // Layout: 48-bit ms | 4-bit version | 12-bit seq | 2-bit variant | 62 random.
@@ -103,6 +113,27 @@ int64_t id_time_ms(std::string_view id) {
     ms = (ms << 4) | hex_value(id[i]);
   }
   return ms;
+}
+
+std::string pending_ids::assign() {
+  // Made and registered under one lock, so that `watermark` never returns an
+  // id above one assigned but not yet registered.
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto id = new_id();
+  in_flight_.insert(id);
+  return id;
+}
+
+void pending_ids::settle(const std::string& id) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  in_flight_.erase(id);
+}
+
+id_watermark pending_ids::watermark() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (!in_flight_.empty())
+    return {*in_flight_.begin(), true};
+  return {new_id(), false};
 }
 
 } // namespace microshop::actors

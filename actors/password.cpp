@@ -1,23 +1,11 @@
 #include "actors/password.hpp"
 
+#include "actors/ids.hpp"
 #include "persistence/errc.hpp"
 
-#include <mutex>
 #include <sodium.h>
 
 namespace microshop::actors {
-
-namespace {
-
-void init_sodium() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (sodium_init() < 0)
-      std::abort(); // libsodium cannot work without a random source.
-  });
-}
-
-} // namespace
 
 pwhash_cost pwhash_cost::minimum() {
   return {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN};

@@ -55,20 +55,27 @@ typename Inspector::result_type inspect(Inspector& f, user_result& x) {
   return f(caf::meta::type_name("microshop::user_result"), x.err, x.value);
 }
 
-/// One page of users in creation order; `more` when users follow the last.
+/// One page of users in creation order; `more` when users follow the last
+/// or may still appear after it (some are being created). Every user with an
+/// id below `watermark` that will ever exist was visible when the page was
+/// read, so a page never holds a user at or above it: a poller that asks
+/// again `after` the last id never misses a user.
 struct user_page {
   std::vector<user> items;
   bool more = false;
+  std::string watermark;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, user_page& x) {
-  return f(caf::meta::type_name("microshop::user_page"), x.items, x.more);
+  return f(caf::meta::type_name("microshop::user_page"), x.items, x.more,
+           x.watermark);
 }
 
 /// The user service. Errors: `errc::invalid` (naming the field),
 /// `errc::duplicate` (naming the field), `errc::user_not_found`,
-/// `errc::storage`.
+/// `errc::storage`, `errc::overloaded` (a create refused at once: the hash
+/// queue is full, or it waited too long for a hash worker).
 using user_actor = caf::typed_actor<
     /// Creates a user; its password is stored only as an Argon2id hash.
     caf::replies_to<create_atom, new_user>::with<user>,

@@ -10,17 +10,24 @@ user public_view(const persistence::user_record& rec) {
   return {rec.id, rec.username, rec.email, rec.created_ms};
 }
 
-caf::expected<user> create_user(persistence::user_store& store,
-                                const new_user& x, const pwhash_cost& cost) {
+caf::error admit_create(const persistence::user_store& store,
+                        const new_user& x) {
   if (auto err = validate(x))
     return err;
-  if (auto err = store.check_unique(x.username, x.email))
+  return store.check_unique(x.username, x.email);
+}
+
+caf::expected<user> create_user(persistence::user_store& store,
+                                const new_user& x, const pwhash_cost& cost,
+                                pending_ids& ids) {
+  if (auto err = admit_create(store, x))
     return err;
   auto hash = hash_password(x.password, cost);
   if (!hash)
     return std::move(hash.error());
   persistence::user_record rec;
-  rec.id = new_id();
+  pending_id id{ids};
+  rec.id = id.id();
   rec.username = x.username;
   rec.email = x.email;
   rec.password_hash = std::move(*hash);
@@ -28,6 +35,12 @@ caf::expected<user> create_user(persistence::user_store& store,
   if (auto err = store.insert(rec))
     return err;
   return public_view(rec);
+}
+
+caf::expected<user> create_user(persistence::user_store& store,
+                                const new_user& x, const pwhash_cost& cost) {
+  pending_ids ids;
+  return create_user(store, x, cost, ids);
 }
 
 caf::expected<user> find_user(const persistence::user_store& store,
@@ -40,17 +53,38 @@ caf::expected<user> find_user(const persistence::user_store& store,
   return public_view(*rec);
 }
 
+user_page
+page_below(const persistence::page_of<persistence::user_record>& records,
+           const id_watermark& w) {
+  user_page out;
+  out.more = records.more || w.in_flight;
+  out.watermark = w.id;
+  out.items.reserve(records.items.size());
+  for (const auto& rec : records.items) {
+    if (rec.id >= w.id) {
+      out.more = true;
+      break;
+    }
+    out.items.push_back(public_view(rec));
+  }
+  return out;
+}
+
 caf::expected<user_page> list_users(const persistence::user_store& store,
-                                    const page& p) {
+                                    const page& p, const pending_ids& ids) {
+  // The watermark first: a user committed after it was taken has an id at
+  // or above it, or shows up in the read below.
+  auto w = ids.watermark();
   auto result = store.list(p);
   if (!result)
     return std::move(result.error());
-  user_page out;
-  out.more = result->more;
-  out.items.reserve(result->items.size());
-  for (const auto& rec : result->items)
-    out.items.push_back(public_view(rec));
-  return out;
+  return page_below(*result, w);
+}
+
+caf::expected<user_page> list_users(const persistence::user_store& store,
+                                    const page& p) {
+  pending_ids ids;
+  return list_users(store, p, ids);
 }
 
 caf::expected<bool> user_exists(const persistence::user_store& store,

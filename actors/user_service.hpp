@@ -5,6 +5,8 @@
 #include "persistence/user_store.hpp"
 
 #include <caf/fwd.hpp>
+#include <caf/timespan.hpp>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 
@@ -14,13 +16,22 @@ struct user_service_config {
   pwhash_cost cost;
   /// Creates hashing at once; each holds `cost.mem_bytes` while it hashes.
   size_t hash_workers = 2;
+  /// Creates that may wait for a free hash worker; past them a create is
+  /// refused at once with `errc::overloaded`.
+  size_t hash_queue = 16;
+  /// A create that waited longer for a hash worker is refused with
+  /// `errc::overloaded`, unhashed and unstored; keep it below the edge's
+  /// request timeout (5 s), which has answered the client by then.
+  caf::timespan hash_max_wait = std::chrono::seconds(4);
 };
 
 /// The user service over `store`: a front on a thread of its own that answers
-/// reads and verifications itself and hands each create to a bounded pool of
-/// hashing workers, also on threads of their own. Neither Argon2 nor RocksDB
-/// blocks CAF's cooperative scheduler, and reads keep flowing while creates
-/// hash.
+/// reads and verifications itself, refuses invalid and duplicate creates
+/// before they cost a hash, and hands the others to a bounded pool of hashing
+/// workers, also on threads of their own, through a bounded queue
+/// (`cfg.hash_queue`, `cfg.hash_max_wait`). Neither Argon2 nor RocksDB blocks
+/// CAF's cooperative scheduler, and reads keep flowing while creates hash.
+/// Lists never show a user whose id is above one still being stored.
 user_actor spawn_user_service(caf::actor_system& sys,
                               std::shared_ptr<persistence::user_store> store,
                               const user_service_config& cfg);

@@ -248,6 +248,12 @@ response error_to_response(const caf::error& err, std::string_view service) {
       return error_response(503, text.empty() ? "Service unavailable" : text);
     case errc::storage:
       return error_response(500, "Internal storage error");
+    case errc::overloaded: {
+      auto r =
+          error_response(503, std::string{service} + " service overloaded");
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
     }
   }
   if (err == caf::sec::request_timeout)

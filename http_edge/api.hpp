@@ -34,7 +34,9 @@ caf::expected<actors::page> parse_page(std::string_view query);
 caf::expected<actors::order_query> parse_order_query(std::string_view query);
 
 /// The one table from errors to HTTP: errc::invalid 400, errc::duplicate 409,
-/// not found 404, errc::unavailable 503, errc::storage 500, a request timeout
+/// not found 404, errc::unavailable 503, errc::overloaded 503
+/// {"error":"<service> service overloaded"} with `Retry-After: 1`,
+/// errc::storage 500, a request timeout
 /// 504 and any other failure to reach `service` ("User" or "Order") 503.
 response error_to_response(const caf::error& err, std::string_view service);
 

@@ -7,6 +7,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/send.hpp>
+#include <chrono>
 #include <iostream>
 
 namespace {
@@ -18,12 +19,19 @@ public:
   uint64_t hash_ops = 2;
   size_t hash_mem_kib = size_t{19} * 1024;
   size_t hash_workers = 2;
+  size_t hash_queue = 16;
+  caf::timespan hash_max_wait = std::chrono::seconds(4);
 
   user_node_config() : store_node_config("var/data/users", 7101) {
     opt_group{custom_options_, "global"}
         .add(hash_ops, "hash-ops", "Argon2id passes (t)")
         .add(hash_mem_kib, "hash-mem-kib", "Argon2id memory in KiB (m)")
-        .add(hash_workers, "hash-workers", "passwords hashed at once");
+        .add(hash_workers, "hash-workers", "passwords hashed at once")
+        .add(hash_queue, "hash-queue",
+             "creates that may wait for a hash worker (more: 503 at once)")
+        .add(hash_max_wait, "hash-max-wait",
+             "a create waiting longer for a hash worker is refused unhashed "
+             "(keep below the edge's request timeout)");
   }
 };
 
@@ -41,6 +49,8 @@ int main(int argc, char** argv) {
   actors::user_service_config svc_cfg;
   svc_cfg.cost = {cfg.hash_ops, cfg.hash_mem_kib * 1024};
   svc_cfg.hash_workers = cfg.hash_workers;
+  svc_cfg.hash_queue = cfg.hash_queue;
+  svc_cfg.hash_max_wait = cfg.hash_max_wait;
   auto shared_store =
       std::make_shared<persistence::user_store>(std::move(*store));
   std::weak_ptr<const void> store_alive = shared_store;

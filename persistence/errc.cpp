@@ -19,6 +19,8 @@ std::string to_string(errc x) {
     return "unavailable";
   case errc::storage:
     return "storage";
+  case errc::overloaded:
+    return "overloaded";
   }
   return "unknown";
 }

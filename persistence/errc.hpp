@@ -24,6 +24,9 @@ enum class errc : uint8_t {
   unavailable,
   /// The storage engine failed; the context names the path and the cause.
   storage,
+  /// A service refused work at once because its queue is full (or the work
+  /// waited too long to start); nothing was done, retrying later may work.
+  overloaded,
 };
 
 /// The enumerator's name, e.g. "user_not_found".
