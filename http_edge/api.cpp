@@ -140,7 +140,9 @@ void add_next_link(response& r, std::string_view path,
   link += path;
   link += "?";
   link += filter;
-  link += "limit=" + std::to_string(limit) + "&after=" + last_id;
+  link += "limit=" + std::to_string(limit);
+  if (!last_id.empty())
+    link += "&after=" + last_id;
   link += ">; rel=\"next\"";
   r.headers.emplace_back("Link", std::move(link));
 }
@@ -294,18 +296,21 @@ response found(const actors::order& x) {
 
 response listed(const actors::user_page& x, const actors::page& p) {
   response r{200, users_json(x.items)};
-  if (x.more && !x.items.empty())
-    add_next_link(r, "/api/users", "", p.limit, x.items.back().id);
+  // A page cut below the watermark may be empty: the next page starts where
+  // this one did.
+  if (x.more)
+    add_next_link(r, "/api/users", "", p.limit,
+                  x.items.empty() ? p.after : x.items.back().id);
   return r;
 }
 
 response listed(const actors::order_page& x, const actors::order_query& q) {
   response r{200, orders_json(x.items)};
-  if (x.more && !x.items.empty())
+  if (x.more)
     add_next_link(
         r, "/api/orders",
         q.user_id.empty() ? "" : "userId=" + encode_component(q.user_id) + "&",
-        q.window.limit, x.items.back().id);
+        q.window.limit, x.items.empty() ? q.window.after : x.items.back().id);
   return r;
 }
 
