@@ -91,3 +91,61 @@ BOOST_AUTO_TEST_CASE(garbage_is_400) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(request_parser_phases)
+
+BOOST_AUTO_TEST_CASE(reports_its_phase_and_the_bytes_of_the_request_it_holds) {
+  request_parser p;
+  std::vector<http_request> out;
+  BOOST_CHECK(p.phase() == request_phase::idle);
+  BOOST_CHECK_EQUAL(p.buffered_bytes(), 0u);
+  auto feed = [&](std::string_view s) {
+    BOOST_REQUIRE_EQUAL(p.feed(s.data(), s.size(), out), 0);
+  };
+  // Line breaks between requests are not a request yet.
+  feed("\r\n");
+  BOOST_CHECK(p.phase() == request_phase::idle);
+  feed("P");
+  BOOST_CHECK(p.phase() == request_phase::headers);
+  feed("OST /abc HTTP/1.1\r\nHost: xy\r\nContent-Length: 10\r\n");
+  BOOST_CHECK(p.phase() == request_phase::headers);
+  auto in_headers = p.buffered_bytes();
+  BOOST_CHECK_GE(in_headers,
+                 std::string_view{"/abcHostxyContent-Length10"}.size());
+  feed("\r\n");
+  BOOST_CHECK(p.phase() == request_phase::body);
+  BOOST_CHECK_EQUAL(p.buffered_bytes(), in_headers);
+  feed("12345");
+  BOOST_CHECK(p.phase() == request_phase::body);
+  BOOST_CHECK_EQUAL(p.buffered_bytes(), in_headers + 5);
+  feed("67890");
+  BOOST_CHECK(p.phase() == request_phase::idle);
+  BOOST_CHECK_EQUAL(p.buffered_bytes(), 0u);
+  BOOST_CHECK_EQUAL(out.size(), 1u);
+  // A request without a body is done with its headers.
+  feed("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_CHECK(p.phase() == request_phase::idle);
+  BOOST_CHECK_EQUAL(out.size(), 2u);
+}
+
+BOOST_AUTO_TEST_CASE(counts_a_chunked_body_as_it_arrives) {
+  request_parser p;
+  std::vector<http_request> out;
+  std::string head =
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  BOOST_REQUIRE_EQUAL(p.feed(head.data(), head.size(), out), 0);
+  auto base = p.buffered_bytes();
+  std::string chunk = "4\r\nabcd\r\n";
+  BOOST_REQUIRE_EQUAL(p.feed(chunk.data(), chunk.size(), out), 0);
+  BOOST_CHECK(p.phase() == request_phase::body);
+  BOOST_CHECK_EQUAL(p.buffered_bytes(), base + 4);
+  std::string end = "0\r\nX-Trailer: t\r\n\r\n";
+  BOOST_REQUIRE_EQUAL(p.feed(end.data(), end.size(), out), 0);
+  BOOST_CHECK(p.phase() == request_phase::idle);
+  BOOST_REQUIRE_EQUAL(out.size(), 1u);
+  BOOST_CHECK_EQUAL(out[0].body, "abcd");
+  // Trailer fields are not kept as headers.
+  BOOST_CHECK(out[0].header("x-trailer") == nullptr);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
