@@ -95,18 +95,20 @@ public:
     auto* obj = add(json::object());
     if (obj == nullptr)
       return false;
-    frames_.push_back({obj, {}});
+    frames_.push_back({obj, nullptr});
     return true;
   }
 
   bool key(string_t& val) override {
     auto& f = frames_.back();
-    f.key = std::move(val);
-    if (f.value->contains(f.key)) {
+    auto [it, fresh] =
+        f.value->get_ref<json::object_t&>().emplace(std::move(val), nullptr);
+    f.key = &it->first;
+    if (!fresh) {
       error = path() + " appears more than once";
       return false;
     }
-    slot_ = &(*f.value)[f.key];
+    slot_ = &it->second;
     return true;
   }
 
@@ -119,7 +121,7 @@ public:
     auto* arr = add(json::array());
     if (arr == nullptr)
       return false;
-    frames_.push_back({arr, {}});
+    frames_.push_back({arr, nullptr});
     return true;
   }
 
@@ -135,10 +137,11 @@ public:
   }
 
 private:
-  /// An object or array being filled, and in an object the current key.
+  /// An object or array being filled, and in an object the current key
+  /// (map nodes do not move).
   struct frame {
     json* value;
-    std::string key;
+    const std::string* key;
   };
 
   /// Places `val` where the parser stands; returns where it went.
@@ -166,7 +169,7 @@ private:
       } else {
         if (!out.empty())
           out.push_back('.');
-        out += f.key;
+        out += *f.key;
       }
     }
     return out;

@@ -1,6 +1,7 @@
 #include "http_edge/request_parser.hpp"
 
 #include <algorithm>
+#include <array>
 #include <http_parser.h>
 #include <string>
 #include <utility>
@@ -44,10 +45,19 @@ bool is_hex(char c) {
   return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/// RFC 9110 tchar.
+/// RFC 9110 tchar, as a table: every header name passes through it.
+constexpr auto tchars = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c)
+    table[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+               (c >= '0' && c <= '9');
+  for (char c : std::string_view{"!#$%&'*+-.^_`|~"})
+    table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
+
 bool is_tchar(char c) {
-  return is_alpha(c) || is_digit(c) ||
-         std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
+  return tchars[static_cast<unsigned char>(c)];
 }
 
 std::string_view trim_ows(std::string_view s) {
