@@ -130,7 +130,7 @@ bool connection::write(std::vector<char>& out) {
       return true;
   }
   if (continue_seq_ && *continue_seq_ == next_out_ && queue_.empty() &&
-      parser_.phase() == request_parser::phase_type::body) {
+      parser_.phase() == request_phase::body) {
     out.insert(out.end(), continue_line.begin(), continue_line.end());
     continue_seq_.reset();
   } else if (continue_seq_ && *continue_seq_ < next_seq_) {
@@ -142,20 +142,20 @@ bool connection::write(std::vector<char>& out) {
 bool connection::check_deadlines(clock::time_point now) {
   if (!read_closed_) {
     auto elapsed = now - phase_since_;
-    if (last_phase_ == request_parser::phase_type::headers &&
+    if (last_phase_ == request_phase::headers &&
         elapsed > limits_.header_timeout) {
       refuse(error_response(408, "Request headers not received within " +
                                      seconds_text(limits_.header_timeout)));
       return false;
     }
-    if (last_phase_ == request_parser::phase_type::body &&
+    if (last_phase_ == request_phase::body &&
         elapsed > limits_.body_timeout) {
       refuse(error_response(408, "Request body not received within " +
                                      seconds_text(limits_.body_timeout)));
       return false;
     }
   }
-  return drained() && last_phase_ == request_parser::phase_type::idle &&
+  return drained() && last_phase_ == request_phase::idle &&
          now - last_rx_ > limits_.idle_timeout;
 }
 

@@ -140,7 +140,7 @@ private:
   /// The request the client waits on with `Expect: 100-continue`, counted
   /// as the sequence number it will get.
   std::optional<uint64_t> continue_seq_;
-  request_parser::phase_type last_phase_ = request_parser::phase_type::idle;
+  request_phase last_phase_ = request_phase::idle;
   clock::time_point phase_since_;
   clock::time_point last_rx_;
 };

@@ -10,14 +10,15 @@ namespace microshop::http_edge {
 /// One complete HTTP/1.x request.
 struct http_request {
   std::string method;
-  /// The request target as sent, e.g. "/api/orders?userId=x".
+  /// The request target in origin-form, e.g. "/api/orders?userId=x"; an
+  /// absolute-form target ("http://host/path?q") arrives here as "/path?q".
   std::string target;
   /// Header names in lower case, values as sent, in order.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   /// Whether the connection stays open after the response.
   bool keep_alive = true;
-  /// Whether the request line said HTTP/1.0.
+  /// Whether the request is HTTP/1.0 (else HTTP/1.1).
   bool http10 = false;
 
   /// The value of the first header named `lower_name`, or nullptr.

@@ -1,8 +1,146 @@
 #include "http_edge/request_parser.hpp"
 
+#include <algorithm>
+#include <array>
 #include <http_parser.h>
+#include <string>
+#include <utility>
 
 namespace microshop::http_edge {
+
+namespace {
+
+/// Bytes handed to http_parser at a time: our callbacks see a growing request
+/// line or header after each slice, so our 414 and 431 limits fire long
+/// before http_parser's own 80 KiB header limit would.
+constexpr size_t slice_bytes = size_t{16} * 1024;
+
+std::string size_text(size_t n) {
+  if (n != 0 && n % (size_t{1024} * 1024) == 0)
+    return std::to_string(n / (size_t{1024} * 1024)) + " MiB";
+  if (n != 0 && n % 1024 == 0)
+    return std::to_string(n / 1024) + " KiB";
+  return std::to_string(n) + " bytes";
+}
+
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(),
+                    [](char x, char y) { return lower(x) == lower(y); });
+}
+
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+bool is_hex(char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/// RFC 9110 tchar, as a table: every header name passes through it.
+constexpr auto tchars = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c)
+    table[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+               (c >= '0' && c <= '9');
+  for (char c : std::string_view{"!#$%&'*+-.^_`|~"})
+    table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
+
+bool is_tchar(char c) {
+  return tchars[static_cast<unsigned char>(c)];
+}
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+/// RFC 3986 reg-name or IPv4address: unreserved, sub-delims, pct-encoded.
+bool is_reg_name(std::string_view s) {
+  if (s.empty())
+    return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '%') {
+      if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2]))
+        return false;
+      i += 2;
+    } else if (!is_alpha(c) && !is_digit(c) &&
+               std::string_view{"-._~!$&'()*+,;="}.find(c) ==
+                   std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// `uri-host [":" port]` (RFC 9110 Host, RFC 3986 authority without
+/// userinfo); the host must not be empty.
+bool is_valid_authority(std::string_view s) {
+  std::string_view rest;
+  if (!s.empty() && s.front() == '[') {
+    auto close = s.find(']');
+    if (close == std::string_view::npos || close == 1)
+      return false;
+    for (char c : s.substr(1, close - 1))
+      if (!is_hex(c) && c != ':' && c != '.')
+        return false;
+    rest = s.substr(close + 1);
+  } else {
+    auto colon = s.find(':');
+    if (!is_reg_name(s.substr(0, colon)))
+      return false;
+    rest =
+        colon == std::string_view::npos ? std::string_view{} : s.substr(colon);
+  }
+  if (rest.empty())
+    return true;
+  if (rest.front() != ':' || rest.size() > 6)
+    return false;
+  return std::all_of(rest.begin() + 1, rest.end(), is_digit);
+}
+
+/// Rewrites an absolute-form target ("http://host/p?q") to origin-form
+/// ("/p?q"); false for a target that is neither (asterisk-form "*" passes
+/// unchanged for the router to refuse).
+bool to_origin_form(std::string& target) {
+  if (target.empty())
+    return false;
+  if (target.front() == '/' || target == "*")
+    return true;
+  auto sep = target.find("://");
+  if (sep == std::string::npos)
+    return false;
+  std::string_view scheme{target.data(), sep};
+  if (!iequals(scheme, "http") && !iequals(scheme, "https"))
+    return false;
+  auto start = sep + 3;
+  auto end = target.find_first_of("/?#", start);
+  auto authority = std::string_view{target}.substr(
+      start, end == std::string::npos ? std::string::npos : end - start);
+  if (!is_valid_authority(authority))
+    return false;
+  std::string origin = end == std::string::npos ? "" : target.substr(end);
+  if (origin.empty() || origin.front() != '/')
+    origin.insert(origin.begin(), '/');
+  target = std::move(origin);
+  return true;
+}
+
+} // namespace
 
 struct request_parser::impl {
   request_limits limits;
@@ -13,7 +151,9 @@ struct request_parser::impl {
   size_t header_bytes = 0;
   bool in_value = false;
   int failed = 0;
-  request_parser::phase_type phase = request_parser::phase_type::idle;
+  std::string message;
+  request_phase phase = request_phase::idle;
+  bool continue_pending = false;
 
   explicit impl(request_limits lim) : limits(lim) {
     http_parser_init(&parser, HTTP_REQUEST);
@@ -22,73 +162,132 @@ struct request_parser::impl {
     settings.on_message_begin = [](http_parser* p) {
       auto& self = *static_cast<impl*>(p->data);
       self.current = http_request{};
-      self.phase = request_parser::phase_type::headers;
       self.header_bytes = 0;
       self.in_value = false;
+      self.phase = request_phase::headers;
+      self.continue_pending = false;
       return 0;
     };
     settings.on_url = [](http_parser* p, const char* at, size_t n) {
       auto& self = *static_cast<impl*>(p->data);
       self.current.target.append(at, n);
+      if (self.current.target.size() > self.limits.max_target_bytes)
+        return self.fail(414, "Request target exceeds " +
+                                  size_text(self.limits.max_target_bytes));
       return self.count_header(n);
     };
     settings.on_header_field = [](http_parser* p, const char* at, size_t n) {
       auto& self = *static_cast<impl*>(p->data);
+      // Trailer fields of a chunked body are counted, not kept.
+      if (self.phase == request_phase::body)
+        return self.count_header(n + 4);
       if (self.in_value || self.current.headers.empty()) {
         self.current.headers.emplace_back();
         self.in_value = false;
       }
       auto& name = self.current.headers.back().first;
-      for (size_t i = 0; i < n; ++i) {
-        char c = at[i];
-        name.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
-      }
+      for (size_t i = 0; i < n; ++i)
+        name.push_back(lower(at[i]));
       return self.count_header(n + 4);
     };
     settings.on_header_value = [](http_parser* p, const char* at, size_t n) {
       auto& self = *static_cast<impl*>(p->data);
+      if (self.phase == request_phase::body)
+        return self.count_header(n);
       self.in_value = true;
       self.current.headers.back().second.append(at, n);
       return self.count_header(n);
     };
     settings.on_headers_complete = [](http_parser* p) {
-      auto& self = *static_cast<impl*>(p->data);
-      if ((p->flags & F_CONTENTLENGTH) &&
-          p->content_length > self.limits.max_body_bytes) {
-        self.failed = 413;
-        return -1;
-      }
-      self.current.method =
-          http_method_str(static_cast<http_method>(p->method));
-      self.current.http10 = p->http_major == 1 && p->http_minor == 0;
-      self.phase = request_parser::phase_type::body;
-      return 0;
+      return static_cast<impl*>(p->data)->headers_complete();
     };
     settings.on_body = [](http_parser* p, const char* at, size_t n) {
       auto& self = *static_cast<impl*>(p->data);
-      if (self.current.body.size() + n > self.limits.max_body_bytes) {
-        self.failed = 413;
-        return -1;
-      }
+      if (self.current.body.size() + n > self.limits.max_body_bytes)
+        return self.fail(413, body_too_large(self.limits));
       self.current.body.append(at, n);
       return 0;
     };
     settings.on_message_complete = [](http_parser* p) {
       auto& self = *static_cast<impl*>(p->data);
       self.current.keep_alive = http_should_keep_alive(p) != 0;
-      self.phase = request_parser::phase_type::idle;
       self.out->push_back(std::move(self.current));
       self.current = http_request{};
+      self.header_bytes = 0;
+      self.phase = request_phase::idle;
+      self.continue_pending = false;
       return 0;
     };
   }
 
+  static std::string body_too_large(const request_limits& limits) {
+    return "Request body exceeds " + size_text(limits.max_body_bytes);
+  }
+
+  /// Records the failure; returns what makes http_parser stop.
+  int fail(int status, std::string text) {
+    failed = status;
+    message = std::move(text);
+    continue_pending = false;
+    return -1;
+  }
+
   int count_header(size_t n) {
     header_bytes += n;
-    if (header_bytes > limits.max_header_bytes) {
-      failed = 431;
-      return -1;
+    if (header_bytes > limits.max_header_bytes)
+      return fail(431, "Request headers exceed " +
+                           size_text(limits.max_header_bytes));
+    return 0;
+  }
+
+  /// Checks the request line and headers against API.md's HTTP/1.1 rules.
+  int headers_complete() {
+    if (parser.http_major != 1 || parser.http_minor > 1)
+      return fail(505, "HTTP version not supported; use HTTP/1.1 or HTTP/1.0");
+    size_t hosts = 0;
+    const std::string* host = nullptr;
+    size_t codings = 0;
+    const std::string* coding = nullptr;
+    size_t expects = 0;
+    const std::string* expect = nullptr;
+    for (const auto& [name, value] : current.headers) {
+      if (name.empty() || !std::all_of(name.begin(), name.end(), is_tchar))
+        return fail(400, "A header field name is invalid");
+      if (name == "host") {
+        ++hosts;
+        host = &value;
+      } else if (name == "transfer-encoding") {
+        ++codings;
+        coding = &value;
+      } else if (name == "expect") {
+        ++expects;
+        expect = &value;
+      }
     }
+    if (hosts == 0)
+      return fail(400, "Host header is required");
+    if (hosts > 1)
+      return fail(400, "Host header must appear exactly once");
+    if (!is_valid_authority(trim_ows(*host)))
+      return fail(400, "Host header is invalid");
+    if (codings > 1 || (codings == 1 && !iequals(trim_ows(*coding), "chunked")))
+      return fail(501, "Transfer-Encoding other than chunked is not supported");
+    bool wants_continue = false;
+    if (expects > 0) {
+      if (expects > 1 || !iequals(trim_ows(*expect), "100-continue"))
+        return fail(417, "Expect header supports only 100-continue");
+      wants_continue = true;
+    }
+    if ((parser.flags & F_CONTENTLENGTH) &&
+        parser.content_length > limits.max_body_bytes)
+      return fail(413, body_too_large(limits));
+    if (!to_origin_form(current.target))
+      return fail(400, "Request target is invalid");
+    current.method = http_method_str(static_cast<http_method>(parser.method));
+    current.http10 = parser.http_minor == 0;
+    phase = request_phase::body;
+    // HTTP/1.0 clients do not know 100 Continue (RFC 9110 10.1.1).
+    continue_pending = wants_continue && !current.http10;
     return 0;
   }
 };
@@ -106,47 +305,57 @@ int request_parser::feed(const char* data, size_t size,
   if (d.failed != 0)
     return d.failed;
   d.out = &out;
-  auto consumed = http_parser_execute(&d.parser, &d.settings, data, size);
-  d.out = nullptr;
-  if (d.failed != 0)
-    return d.failed;
-  auto err = HTTP_PARSER_ERRNO(&d.parser);
-  if (err == HPE_HEADER_OVERFLOW)
-    return d.failed = 431;
-  if (err != HPE_OK)
-    return d.failed = 400;
-  if (d.parser.upgrade != 0 || consumed != size) {
-    // Protocol upgrades (and CONNECT) are not served: answer what was
-    // parsed, then close.
-    if (!out.empty())
-      out.back().keep_alive = false;
-    else
-      return d.failed = 400;
+  for (size_t done = 0; done < size;) {
+    auto n = std::min(slice_bytes, size - done);
+    auto consumed = http_parser_execute(&d.parser, &d.settings, data + done, n);
+    if (d.failed != 0)
+      break;
+    auto err = HTTP_PARSER_ERRNO(&d.parser);
+    if (err == HPE_HEADER_OVERFLOW) {
+      d.fail(431,
+             "Request headers exceed " + size_text(d.limits.max_header_bytes));
+      break;
+    }
+    if (err == HPE_INVALID_TRANSFER_ENCODING) {
+      d.fail(501, "Transfer-Encoding other than chunked is not supported");
+      break;
+    }
+    if (err != HPE_OK) {
+      d.fail(400, "Malformed HTTP request");
+      break;
+    }
+    if (d.parser.upgrade != 0 || consumed != n) {
+      // Protocol upgrades (and CONNECT) are not served: answer what was
+      // parsed, then close.
+      if (!out.empty())
+        out.back().keep_alive = false;
+      else
+        d.fail(400, "Malformed HTTP request");
+      break;
+    }
+    done += n;
   }
-  return 0;
+  d.out = nullptr;
+  return d.failed;
 }
 
-request_parser::phase_type request_parser::phase() const {
+std::string_view request_parser::error_message() const {
+  return impl_->message;
+}
+
+bool request_parser::take_continue() {
+  return std::exchange(impl_->continue_pending, false);
+}
+
+request_phase request_parser::phase() const {
   return impl_->phase;
 }
 
 size_t request_parser::buffered_bytes() const {
-  return impl_->header_bytes + impl_->current.body.size();
-}
-
-bool request_parser::take_continue() {
-  return false;
-}
-
-std::string_view request_parser::error_message() const {
-  switch (impl_->failed) {
-  case 413:
-    return "Request body exceeds 1 MiB";
-  case 431:
-    return "Request headers exceed 8 KiB";
-  default:
-    return "Malformed HTTP request";
-  }
+  auto& d = *impl_;
+  if (d.phase == request_phase::idle)
+    return 0;
+  return d.header_bytes + d.current.body.size();
 }
 
 } // namespace microshop::http_edge

@@ -8,6 +8,8 @@ namespace microshop::http_edge {
 
 std::string_view reason_phrase(int status) {
   switch (status) {
+  case 100:
+    return "Continue";
   case 200:
     return "OK";
   case 201:
@@ -20,20 +22,32 @@ std::string_view reason_phrase(int status) {
     return "Not Found";
   case 405:
     return "Method Not Allowed";
+  case 408:
+    return "Request Timeout";
   case 409:
     return "Conflict";
   case 413:
     return "Payload Too Large";
+  case 414:
+    return "URI Too Long";
   case 415:
     return "Unsupported Media Type";
+  case 417:
+    return "Expectation Failed";
+  case 422:
+    return "Unprocessable Content";
   case 431:
     return "Request Header Fields Too Large";
   case 500:
     return "Internal Server Error";
+  case 501:
+    return "Not Implemented";
   case 503:
     return "Service Unavailable";
   case 504:
     return "Gateway Timeout";
+  case 505:
+    return "HTTP Version Not Supported";
   default:
     return "Unknown";
   }

@@ -23,9 +23,9 @@ response error_response(int status, std::string_view message);
 
 /// Appends `r` as HTTP/1.1 bytes to `out`, with the headers every response
 /// carries: CORS `Access-Control-Allow-Origin: *`, the JSON content type
-/// (when there is a body), `Content-Length` and `Connection: close` when the
-/// connection ends after it (`Connection: keep-alive` for an HTTP/1.0
-/// request that keeps it).
+/// (when there is a body), `Content-Length`, `Connection: close` when the
+/// connection ends after it and `Connection: keep-alive` when it stays open
+/// for an HTTP/1.0 request (`http10`).
 void write_response(const response& r, bool keep_alive, bool http10,
                     std::vector<char>& out);
 

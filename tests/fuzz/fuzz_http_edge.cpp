@@ -23,10 +23,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   int failed = parser.feed(text, split, requests);
   if (failed == 0)
     failed = parser.feed(text + split, size - split, requests);
-  if (failed != 0 && failed != 400 && failed != 413 && failed != 431)
+  switch (failed) {
+  case 0:
+    if (!parser.error_message().empty())
+      std::abort();
+    break;
+  case 400:
+  case 413:
+  case 414:
+  case 417:
+  case 431:
+  case 501:
+  case 505:
+    if (parser.error_message().empty())
+      std::abort();
+    break;
+  default:
+    std::abort();
+  }
+  (void)parser.take_continue();
+  if (parser.phase() == request_phase::idle && parser.buffered_bytes() != 0)
     std::abort();
   std::vector<char> out;
   for (auto& req : requests) {
+    if (req.target.empty() || (req.target[0] != '/' && req.target != "*"))
+      std::abort();
     auto rt = match(req.target);
     (void)allows(rt.target, req.method);
     (void)is_json_content_type(req.header("content-type"));
@@ -46,7 +67,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         append_order(json, x);
       }
     }
-    write_response(error_response(400, req.target), req.keep_alive, req.http10, out);
+    write_response(error_response(400, req.target), req.keep_alive, req.http10,
+                   out);
   }
   return 0;
 }

@@ -69,6 +69,102 @@ BOOST_AUTO_TEST_CASE(rejects_prices_and_quantities_out_of_the_rules) {
   BOOST_CHECK(qty("1000000"));
 }
 
+namespace {
+
+caf::expected<actors::new_order> order_priced(const std::string& price) {
+  return parse_new_order(R"({"userId":"u","products":[{"productId":"a",)"
+                         R"("quantity":1,"price":)" +
+                         price + "}]}");
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(rejects_a_price_written_with_more_than_two_decimals) {
+  // The text decides, whatever the value: 1.0000000000000001 is the double
+  // 1.0, 1.000 is 1 and 1.2345e1 is 12.345.
+  for (auto p : {"1.0000000000000001", "1.000", "0.001", "19.990", "1e-3",
+                 "1.2345e1", "100e-3", "0.10e-1", "1.0E-2"}) {
+    auto x = order_priced(p);
+    BOOST_CHECK_MESSAGE(!x, p);
+    if (!x)
+      BOOST_CHECK_EQUAL(error_text(x.error()),
+                        "products[0].price must be a number from 0 to "
+                        "1000000000 with at most two decimals");
+  }
+  // An exponent moves the point: the decimals are those of the number
+  // written out in full, trailing zeros included.
+  for (auto [p, cents] : std::vector<std::pair<std::string, int64_t>>{
+           {"1.00", 100},
+           {"19.99", 1999},
+           {"1e2", 10000},
+           {"1.5e1", 1500},
+           {"1.234e1", 1234},
+           {"1.000e1", 1000},
+           {"1E+2", 10000},
+           {"5e-2", 5},
+           {"0.1e-1", 1},
+           {"1000000000.00", 100'000'000'000}}) {
+    auto x = order_priced(p);
+    BOOST_REQUIRE_MESSAGE(x, p);
+    BOOST_CHECK_EQUAL(x->products[0].price_cents, cents);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(names_the_item_whose_price_has_too_many_decimals) {
+  auto x = parse_new_order(R"({"userId":"u","products":[)"
+                           R"({"productId":"a","quantity":1,"price":1.5},)"
+                           R"({"productId":"b","quantity":1,"price":2.001}]})");
+  BOOST_REQUIRE(!x);
+  BOOST_CHECK_EQUAL(error_text(x.error()),
+                    "products[1].price must be a number from 0 to 1000000000 "
+                    "with at most two decimals");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_a_key_given_twice_at_any_depth_naming_it) {
+  auto order = [](const std::string& body) {
+    auto x = parse_new_order(body);
+    BOOST_REQUIRE_MESSAGE(!x, body);
+    return error_text(x.error());
+  };
+  BOOST_CHECK_EQUAL(order(R"({"userId":"a","userId":"b","products":[]})"),
+                    "userId appears more than once");
+  BOOST_CHECK_EQUAL(order(R"({"userId":"a","products":[{"productId":"p",)"
+                          R"("quantity":1,"price":1},{"productId":"p",)"
+                          R"("price":1,"quantity":1,"price":2}]})"),
+                    "products[1].price appears more than once");
+  BOOST_CHECK_EQUAL(order(R"({"userId":"a","extra":{"x":[{"k":1,"k":1}]}})"),
+                    "extra.x[0].k appears more than once");
+  auto user = parse_new_user(
+      R"({"username":"a","email":"b","password":"c","password":"d"})");
+  BOOST_REQUIRE(!user);
+  BOOST_CHECK_EQUAL(error_text(user.error()),
+                    "password appears more than once");
+  // The same key in different objects is no duplicate.
+  auto fine = parse_new_order(
+      R"({"userId":"a","products":[{"productId":"p","quantity":1,"price":1},)"
+      R"({"productId":"q","quantity":2,"price":0.5}],"x":{"userId":1}})");
+  BOOST_REQUIRE(fine);
+  BOOST_CHECK_EQUAL(fine->user_id, "a");
+  BOOST_REQUIRE_EQUAL(fine->products.size(), 2u);
+  BOOST_CHECK_EQUAL(fine->products[1].product_id, "q");
+  BOOST_CHECK_EQUAL(fine->products[1].quantity, 2);
+  BOOST_CHECK_EQUAL(fine->products[1].price_cents, 50);
+}
+
+BOOST_AUTO_TEST_CASE(builds_the_same_values_as_a_plain_json_parse) {
+  auto x = parse_new_user(
+      R"({"username":"\u00e9l\u00e8ve","email":"a@b.c","password":"p\"w\\",)"
+      R"("n":[null,true,false,-1,18446744073709551615,1.5,[],{}]})");
+  BOOST_REQUIRE(x);
+  BOOST_CHECK_EQUAL(x->username, "\xc3\xa9l\xc3\xa8ve");
+  BOOST_CHECK_EQUAL(x->password, "p\"w\\");
+  for (auto bad : {"", "{", "{}x", R"({"a":})", "[1,]", "{\"a\":1}}"})
+    BOOST_CHECK_MESSAGE(!parse_new_user(bad) &&
+                            error_text(parse_new_user(bad).error()) ==
+                                "body must be valid JSON",
+                        bad);
+}
+
 BOOST_AUTO_TEST_CASE(parses_list_queries) {
   auto p = parse_page("");
   BOOST_REQUIRE(p);
