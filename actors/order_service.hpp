@@ -19,6 +19,12 @@ struct order_service_config {
   caf::timespan verify_timeout = std::chrono::seconds(2);
   /// How long one connect attempt to the user node may take.
   caf::timespan connect_timeout = std::chrono::seconds(2);
+  /// The most one list answer holds, by estimated wire size (at least one
+  /// order; a cut page links to the rest).
+  size_t list_budget = size_t{1} << 20;
+  /// After an answer at least this large, free memory is given back to the
+  /// OS (`malloc_trim`) at the next tick, once the answer has left.
+  size_t trim_after = size_t{256} << 10;
 };
 
 /// The order service over `store`, one actor on a thread of its own (so that
