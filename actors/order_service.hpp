@@ -22,9 +22,9 @@ struct order_service_config {
   /// The most one list answer holds, by estimated wire size (at least one
   /// order; a cut page links to the rest).
   size_t list_budget = size_t{1} << 20;
-  /// After an answer at least this large, free memory is given back to the
-  /// OS (`malloc_trim`) at the next tick, once the answer has left.
-  size_t trim_after = size_t{256} << 10;
+  /// When the heap holds this much free memory at a tick (every 100 ms), it
+  /// is given back to the OS (`malloc_trim`).
+  size_t trim_free_bytes = size_t{32} << 20;
 };
 
 /// The order service over `store`, one actor on a thread of its own (so that
