@@ -11,6 +11,7 @@
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <thread>
@@ -25,6 +26,30 @@ using ms = std::chrono::milliseconds;
 
 ms since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration_cast<ms>(std::chrono::steady_clock::now() - t0);
+}
+
+/// Whether every thread of `pid` is stopped (state T).
+bool all_threads_stopped(pid_t pid) {
+  auto tasks = std::filesystem::path{"/proc"} / std::to_string(pid) / "task";
+  std::error_code ec;
+  for (auto& t : std::filesystem::directory_iterator{tasks, ec}) {
+    std::ifstream in{t.path() / "stat"};
+    std::string stat{std::istreambuf_iterator<char>{in}, {}};
+    // "tid (comm) S ...": the state follows the last ')'.
+    auto paren = stat.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= stat.size() ||
+        stat[paren + 2] != 'T')
+      return false;
+  }
+  return !ec;
+}
+
+/// Stops `p` with SIGSTOP and waits until all its threads have stopped: on
+/// a busy machine one thread of a process that got SIGSTOP can still run
+/// (and answer) until the thread that takes the signal stops the group.
+void stop(child_process& p) {
+  p.signal(SIGSTOP);
+  BOOST_REQUIRE(wait_until([&] { return all_threads_stopped(p.pid()); }, 5s));
 }
 
 /// A cluster whose order node waits 3 s for a verify and whose edge waits
@@ -53,7 +78,7 @@ BOOST_FIXTURE_TEST_SUITE(order_node_user_loss, slow_verify_fixture)
 BOOST_AUTO_TEST_CASE(
     orders_waiting_on_a_user_node_that_is_killed_get_503_at_once_and_store_nothing) {
   auto uid = make_user("alice")["id"].get<std::string>();
-  nodes.process(node::users).signal(SIGSTOP);
+  stop(nodes.process(node::users));
   constexpr int n = 6;
   std::vector<std::unique_ptr<http_connection>> conns;
   for (int i = 0; i < n; ++i) {
@@ -84,7 +109,7 @@ BOOST_AUTO_TEST_CASE(
 BOOST_AUTO_TEST_CASE(
     an_order_waiting_on_a_stopped_user_node_gets_503_after_the_verify_timeout) {
   auto uid = make_user("bob")["id"].get<std::string>();
-  nodes.process(node::users).signal(SIGSTOP);
+  stop(nodes.process(node::users));
   auto t0 = std::chrono::steady_clock::now();
   auto r = post("/api/orders", order_body(uid));
   auto took = since(t0);
