@@ -233,3 +233,53 @@ BOOST_AUTO_TEST_CASE(sigterm_still_stops_a_node_with_exit_code_0) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(order_node_lists, e2e_fixture)
+
+BOOST_AUTO_TEST_CASE(
+    a_list_of_big_orders_comes_in_pages_under_1_mib_whose_links_reach_every_order_once) {
+  auto uid = make_user("carol")["id"].get<std::string>();
+  nlohmann::json products = nlohmann::json::array();
+  for (int i = 0; i < 100; ++i) {
+    auto sku = "sku-" + std::to_string(i);
+    sku.resize(64, 'x');
+    products.push_back(
+        {{"productId", sku}, {"quantity", 1000000}, {"price", 1000000000}});
+  }
+  auto body = nlohmann::json{{"userId", uid}, {"products", products}}.dump();
+  std::vector<std::string> placed;
+  http_connection conn{http};
+  for (int i = 0; i < 160; ++i) {
+    conn.send("POST", "/api/orders", body);
+    auto r = conn.read();
+    BOOST_REQUIRE(r);
+    BOOST_REQUIRE_EQUAL(r->status, 201);
+    placed.push_back(r->json()["id"].get<std::string>());
+  }
+  for (const auto& query :
+       std::vector<std::string>{"", "userId=" + uid + "&"}) {
+    std::vector<std::string> seen;
+    std::string target = "/api/orders?" + query + "limit=1000";
+    int pages = 0;
+    while (!target.empty()) {
+      auto r = get(target);
+      BOOST_REQUIRE_EQUAL(r.status, 200);
+      ++pages;
+      BOOST_CHECK_LT(r.body.size(), size_t{1} << 20);
+      for (auto& o : r.json())
+        seen.push_back(o["id"].get<std::string>());
+      target.clear();
+      if (auto link = r.header("link")) {
+        auto open = link->find('<');
+        auto close = link->find('>');
+        BOOST_REQUIRE(open != std::string::npos && close > open);
+        target = link->substr(open + 1, close - open - 1);
+        BOOST_CHECK(target.find("limit=1000") != std::string::npos);
+      }
+    }
+    BOOST_CHECK(seen == placed);
+    BOOST_CHECK_EQUAL(pages, 3);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
