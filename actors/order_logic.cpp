@@ -46,12 +46,20 @@ std::vector<order_result> store_orders(persistence::order_store& store,
 }
 
 caf::expected<order_page> list_orders(const persistence::order_store& store,
-                                      const order_query& q) {
-  auto result = q.user_id.empty() ? store.list(q.window)
-                                  : store.list_by_user(q.user_id, q.window);
+                                      const order_query& q, size_t max_bytes) {
+  auto result = q.user_id.empty()
+                    ? store.list(q.window, max_bytes)
+                    : store.list_by_user(q.user_id, q.window, max_bytes);
   if (!result)
     return std::move(result.error());
   return order_page{std::move(result->items), result->more};
+}
+
+size_t estimated_wire_size(const order_page& x) {
+  size_t n = 0;
+  for (auto& o : x.items)
+    n += persistence::estimated_wire_size(o);
+  return n;
 }
 
 caf::expected<order> find_order(const persistence::order_store& store,

@@ -4,6 +4,7 @@
 #include "persistence/order_store.hpp"
 
 #include <caf/expected.hpp>
+#include <cstddef>
 #include <vector>
 
 namespace microshop::actors {
@@ -18,9 +19,18 @@ caf::expected<order> make_order(const new_order& x);
 std::vector<order_result> store_orders(persistence::order_store& store,
                                        const std::vector<new_order>& xs);
 
-/// The orders `q` asks for, oldest first.
+/// The most a list answer holds by `persistence::estimated_wire_size`.
+constexpr size_t default_list_budget = size_t{1} << 20;
+
+/// The orders `q` asks for, oldest first: at most `q.window.limit` and, past
+/// the first, only as many as fit into `max_bytes`; `more` tells whether
+/// orders follow, so a page cut by size still links to the rest.
 caf::expected<order_page> list_orders(const persistence::order_store& store,
-                                      const order_query& q);
+                                      const order_query& q,
+                                      size_t max_bytes = default_list_budget);
+
+/// The estimated wire size of `x` (see `persistence::estimated_wire_size`).
+size_t estimated_wire_size(const order_page& x);
 
 /// The stored order with `id`; `errc::order_not_found` also for ids that
 /// cannot exist.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/order_api.hpp"
+#include "actors/order_logic.hpp"
 #include "actors/peer_link.hpp"
 #include "persistence/order_store.hpp"
 
@@ -19,6 +20,12 @@ struct order_service_config {
   caf::timespan verify_timeout = std::chrono::seconds(2);
   /// How long one connect attempt to the user node may take.
   caf::timespan connect_timeout = std::chrono::seconds(2);
+  /// The most one list answer holds, by estimated wire size (at least one
+  /// order; a cut page links to the rest).
+  size_t list_budget = default_list_budget;
+  /// When the heap holds this much free memory at a tick (every 100 ms), it
+  /// is given back to the OS (`malloc_trim`).
+  size_t trim_free_bytes = size_t{32} << 20;
 };
 
 /// The order service over `store`, one actor on a thread of its own (so that

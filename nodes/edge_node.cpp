@@ -82,10 +82,12 @@ int main(int argc, char** argv) {
     return nodes::fail("edge_node", "cannot listen on " + cfg.host + ":" +
                                         std::to_string(cfg.port) + ": " +
                                         sys.render(edge.error()));
+  nodes::exit_when_main_actor_dies(sys, edge->first, "edge_node");
   std::cout << "edge_node listening on http://" << cfg.host << ":"
             << edge->second << std::endl;
   nodes::wait_for_shutdown_signal();
   std::cout << "edge_node shutting down" << std::endl;
+  nodes::begin_shutdown();
   caf::anon_send_exit(edge->first, caf::exit_reason::user_shutdown);
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include "actors/type_ids.hpp"
 
+#include <atomic>
 #include <caf/io/middleman.hpp>
 #include <chrono>
 #include <csignal>
@@ -10,6 +11,8 @@
 namespace microshop::nodes {
 
 namespace {
+
+std::atomic<bool> shutdown_requested{false};
 
 sigset_t shutdown_signals() {
   sigset_t set;
@@ -84,6 +87,23 @@ std::optional<int> parse_args(node_config& cfg, int argc, char** argv) {
   if (cfg.cli_helptext_printed)
     return 0;
   return std::nullopt;
+}
+
+void begin_shutdown() {
+  shutdown_requested = true;
+}
+
+bool shutdown_begun() {
+  return shutdown_requested;
+}
+
+void main_actor_died(caf::actor_system& sys, const std::string& node,
+                     const caf::error& reason) {
+  auto why = reason ? sys.render(reason) : std::string{"normal exit"};
+  std::cout.flush();
+  std::cerr << node << ": main actor exited (" << why << "), exiting with code "
+            << main_actor_died_exit_code << std::endl;
+  std::_Exit(main_actor_died_exit_code);
 }
 
 int fail(const std::string& node, const std::string& text) {

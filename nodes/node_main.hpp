@@ -2,8 +2,10 @@
 
 #include "persistence/records.hpp"
 
+#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/error.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/send.hpp>
 #include <chrono>
@@ -58,6 +60,38 @@ std::optional<int> parse_args(node_config& cfg, int argc, char** argv);
 /// Prints "<node>: <text>" to stderr and returns 1.
 int fail(const std::string& node, const std::string& text);
 
+/// The exit code of a node whose main actor died unasked (EX_SOFTWARE).
+constexpr int main_actor_died_exit_code = 70;
+
+/// Records that main is shutting the node down, so that the main actor's
+/// termination from now on is expected (see `exit_when_main_actor_dies`).
+void begin_shutdown();
+
+/// Whether `begin_shutdown` has been called.
+bool shutdown_begun();
+
+/// Prints "<node>: main actor exited (<reason>), exiting with code 70" to
+/// stderr and ends the process with `main_actor_died_exit_code` without
+/// destroying the actor system (see `shut_down`). It does not return.
+[[noreturn]] void main_actor_died(caf::actor_system& sys,
+                                  const std::string& node,
+                                  const caf::error& reason);
+
+/// Ends the process through `main_actor_died` as soon as `main_actor`
+/// terminates for any reason unless `begin_shutdown` was called before; a
+/// node whose main actor is gone serves nothing and must not look alive.
+template <class Handle>
+void exit_when_main_actor_dies(caf::actor_system& sys, const Handle& main_actor,
+                               const std::string& node) {
+  auto ptr = caf::actor_cast<caf::strong_actor_ptr>(main_actor);
+  // Runs on the thread where the actor terminates; `sys` outlives it because
+  // nodes never destroy their actor system while actors run.
+  ptr->get()->attach_functor([&sys, node](const caf::error& reason) {
+    if (!shutdown_begun())
+      main_actor_died(sys, node, reason);
+  });
+}
+
 /// Stops `svc`, waits until every actor is done and `store` is released
 /// (RocksDB closed), and ends the process with exit code 0 — or 1 when the
 /// store is still held after 10 s. It does not return.
@@ -70,6 +104,7 @@ template <class Handle>
 [[noreturn]] void shut_down(caf::actor_system& sys, const Handle& svc,
                             const std::weak_ptr<const void>& store,
                             const std::string& node) {
+  begin_shutdown();
   caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
   for (int i = 0; i < 1000 && !store.expired(); ++i)
@@ -93,11 +128,13 @@ int publish_and_serve(caf::actor_system& sys, const Handle& svc,
                       std::weak_ptr<const void> store) {
   auto port = sys.middleman().publish(svc, cfg.port, cfg.host.c_str(), true);
   if (!port) {
+    begin_shutdown();
     caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
     return fail(node, "cannot listen on " + cfg.host + ":" +
                           std::to_string(cfg.port) + ": " +
                           sys.render(port.error()));
   }
+  exit_when_main_actor_dies(sys, svc, node);
   std::cout << node << " listening on " << cfg.host << ":" << *port
             << std::endl;
   wait_for_shutdown_signal();

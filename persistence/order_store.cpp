@@ -41,6 +41,17 @@ rocksdb::Status add_to(rocksdb::WriteBatch& batch, const order_record& o) {
 
 } // namespace
 
+size_t estimated_wire_size(const order_record& o) {
+  // The JSON keys and punctuation of one order and of one product line, with
+  // room for the longest numbers and the timestamp.
+  constexpr size_t per_order = 160;
+  constexpr size_t per_line = 72;
+  size_t n = per_order + o.id.size() + o.user_id.size() + o.status.size();
+  for (auto& x : o.products)
+    n += per_line + x.product_id.size();
+  return n;
+}
+
 struct order_store::impl {
   std::shared_ptr<detail::db_handle> h;
 
@@ -55,14 +66,33 @@ struct order_store::impl {
   }
 
   /// The orders stored under `prefix` (all orders, or one user's index
-  /// range), in key order, after `p.after`, at most `p.limit`.
-  caf::expected<page_of<order_record>> list_range(const std::string& prefix,
-                                                  const page& p) const {
+  /// range), in key order, after `p.after`, at most `p.limit` and at most
+  /// `max_bytes` by `estimated_wire_size` (at least one order).
+  caf::expected<page_of<order_record>>
+  list_range(const std::string& prefix, const page& p, size_t max_bytes) const {
     page_of<order_record> result;
-    auto more = detail::scan(*h, prefix, p.after, p.limit,
-                             [&](std::string_view key, std::string_view value) {
-                               return decode_into(key, value, result.items);
-                             });
+    size_t bytes = 0;
+    bool full = false;
+    auto more = detail::scan(
+        *h, prefix, p.after, p.limit,
+        [&](std::string_view key, std::string_view value) -> caf::error {
+          if (auto err = decode_into(key, value, result.items))
+            return err;
+          auto size = estimated_wire_size(result.items.back());
+          if (result.items.size() > 1 && bytes + size > max_bytes) {
+            // Over the budget: this order starts the next page. The error
+            // only ends the scan early.
+            result.items.pop_back();
+            full = true;
+            return caf::make_error(errc::storage, "page full");
+          }
+          bytes += size;
+          return caf::none;
+        });
+    if (full) {
+      result.more = true;
+      return result;
+    }
     if (!more)
       return std::move(more.error());
     result.more = *more;
@@ -116,13 +146,15 @@ caf::expected<order_record> order_store::get(std::string_view id) const {
   return std::move(out.front());
 }
 
-caf::expected<page_of<order_record>> order_store::list(const page& p) const {
-  return impl_->list_range(order_prefix, p);
+caf::expected<page_of<order_record>> order_store::list(const page& p,
+                                                       size_t max_bytes) const {
+  return impl_->list_range(order_prefix, p, max_bytes);
 }
 
 caf::expected<page_of<order_record>>
-order_store::list_by_user(std::string_view user_id, const page& p) const {
-  return impl_->list_range(index_prefix(user_id), p);
+order_store::list_by_user(std::string_view user_id, const page& p,
+                          size_t max_bytes) const {
+  return impl_->list_range(index_prefix(user_id), p, max_bytes);
 }
 
 caf::error order_store::compact() {

@@ -4,12 +4,19 @@
 
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string_view>
 #include <vector>
 
 namespace microshop::persistence {
+
+/// The bytes `o` takes in a list answer, estimated from above for its JSON
+/// form on the edge (larger than its CAF encoding), with its share of the
+/// array's punctuation, not counting escapes.
+size_t estimated_wire_size(const order_record& o);
 
 /// Orders over one RocksDB directory, indexed by user. Thread-safe.
 class order_store {
@@ -29,13 +36,18 @@ public:
   /// The order, or `errc::order_not_found`.
   [[nodiscard]] caf::expected<order_record> get(std::string_view id) const;
 
-  /// Orders in creation order after `p.after`, at most `p.limit` of them.
-  [[nodiscard]] caf::expected<page_of<order_record>> list(const page& p) const;
+  /// Orders in creation order after `p.after`, at most `p.limit` of them
+  /// and no more than fit into `max_bytes` by `estimated_wire_size` (but at
+  /// least one); `more` is true when any order follows the page.
+  [[nodiscard]] caf::expected<page_of<order_record>>
+  list(const page& p, size_t max_bytes = SIZE_MAX) const;
 
   /// The orders of `user_id` in creation order after `p.after`, at most
-  /// `p.limit`, read from the covering by-user index in one range scan.
+  /// `p.limit` and `max_bytes` as in `list`, read from the covering by-user
+  /// index in one range scan.
   [[nodiscard]] caf::expected<page_of<order_record>>
-  list_by_user(std::string_view user_id, const page& p) const;
+  list_by_user(std::string_view user_id, const page& p,
+               size_t max_bytes = SIZE_MAX) const;
 
   /// Compacts the whole store, e.g. after a bulk load; `errc::storage` on
   /// failure.

@@ -1,4 +1,5 @@
 #include "actors/ids.hpp"
+#include "actors/order_logic.hpp"
 #include "persistence/errc.hpp"
 #include "persistence/order_store.hpp"
 #include "support/temp_dir.hpp"
@@ -166,6 +167,133 @@ BOOST_AUTO_TEST_CASE(
                       placed[i].products[0].product_id);
     BOOST_CHECK_EQUAL(store.get(got.id)->created_ms, got.created_ms);
   }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+/// An order of `lines` product lines with 64-character product ids: the
+/// largest orders the API admits when `lines` is 100.
+order_record make_big_order(const std::string& user_id, int lines) {
+  order_record o;
+  o.id = actors::new_id();
+  o.user_id = user_id;
+  for (int i = 0; i < lines; ++i) {
+    auto sku = "sku-" + std::to_string(i);
+    sku.resize(64, 'x');
+    o.products.push_back({sku, 1000000, 100000000000});
+  }
+  o.total_cents = 0;
+  o.status = "pending";
+  o.created_ms = actors::id_time_ms(o.id);
+  return o;
+}
+
+/// Walks the list `q` asks for page by page, as a client following `Link`
+/// does (a page links on when `more` is set and it holds an order); checks
+/// that each page stays within `budget`; returns the ids seen and counts the
+/// pages.
+std::vector<std::string> walk(const order_store& store, actors::order_query q,
+                              size_t budget, int& pages) {
+  std::vector<std::string> seen;
+  pages = 0;
+  for (;;) {
+    auto result = actors::list_orders(store, q, budget);
+    BOOST_REQUIRE(result);
+    ++pages;
+    BOOST_REQUIRE(!result->items.empty() || !result->more);
+    BOOST_CHECK_LE(result->items.size(), q.window.limit);
+    BOOST_CHECK_LE(actors::estimated_wire_size(*result), budget);
+    auto ids = ids_of(result->items);
+    seen.insert(seen.end(), ids.begin(), ids.end());
+    if (!result->more)
+      return seen;
+    q.window.after = ids.back();
+  }
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(order_list_budget)
+
+BOOST_AUTO_TEST_CASE(
+    a_list_of_1000_big_orders_is_cut_under_the_budget_and_links_to_every_order_once) {
+  temp_dir dir;
+  auto store = open_store(dir);
+  auto alice = actors::new_id();
+  auto bob = actors::new_id();
+  std::vector<std::string> all;
+  std::vector<std::string> alices;
+  std::vector<order_record> batch;
+  for (int i = 0; i < 300; ++i) {
+    batch.push_back(make_big_order(i % 2 == 0 ? alice : bob, 100));
+    all.push_back(batch.back().id);
+    if (i % 2 == 0)
+      alices.push_back(batch.back().id);
+    if (batch.size() == 50) {
+      BOOST_REQUIRE(!store.insert_all(batch));
+      batch.clear();
+    }
+  }
+  // One order is ~14 KB on the wire: 300 of them ~4 MB, 1000 ~14 MB.
+  auto one = estimated_wire_size(make_big_order(alice, 100));
+  BOOST_TEST_MESSAGE("estimated bytes per order: " << one);
+  BOOST_CHECK_GT(one, 13000u);
+  int pages = 0;
+  auto seen = walk(store, {"", {"", 1000}}, actors::default_list_budget, pages);
+  BOOST_CHECK(seen == all);
+  // Each full page holds as many orders as fit into 1 MiB, and no fewer.
+  auto per_page = actors::default_list_budget / one;
+  BOOST_CHECK_EQUAL(pages,
+                    static_cast<int>((all.size() + per_page - 1) / per_page));
+  auto first = actors::list_orders(store, {"", {"", 1000}});
+  BOOST_REQUIRE(first);
+  BOOST_CHECK_EQUAL(first->items.size(), per_page);
+  BOOST_CHECK(first->more);
+  auto mine =
+      walk(store, {alice, {"", 1000}}, actors::default_list_budget, pages);
+  BOOST_CHECK(mine == alices);
+  BOOST_CHECK_GT(pages, 1);
+}
+
+BOOST_AUTO_TEST_CASE(the_limit_still_cuts_a_page_within_the_budget) {
+  temp_dir dir;
+  auto store = open_store(dir);
+  std::vector<std::string> all;
+  for (int i = 0; i < 7; ++i) {
+    auto o = make_big_order(actors::new_id(), 2);
+    all.push_back(o.id);
+    BOOST_REQUIRE(!store.insert(o));
+  }
+  int pages = 0;
+  BOOST_CHECK(walk(store, {"", {"", 3}}, actors::default_list_budget, pages) ==
+              all);
+  BOOST_CHECK_EQUAL(pages, 3);
+  auto last = actors::list_orders(store, {"", {all[5], 3}});
+  BOOST_REQUIRE(last);
+  BOOST_CHECK_EQUAL(last->items.size(), 1u);
+  BOOST_CHECK(!last->more);
+}
+
+BOOST_AUTO_TEST_CASE(an_order_larger_than_the_budget_comes_alone_on_its_page) {
+  temp_dir dir;
+  auto store = open_store(dir);
+  std::vector<std::string> all;
+  for (int i = 0; i < 3; ++i) {
+    auto o = make_big_order(actors::new_id(), 100);
+    all.push_back(o.id);
+    BOOST_REQUIRE(!store.insert(o));
+  }
+  auto page = actors::list_orders(store, {"", {"", 100}}, 1000);
+  BOOST_REQUIRE(page);
+  BOOST_REQUIRE_EQUAL(page->items.size(), 1u);
+  BOOST_CHECK_EQUAL(page->items[0].id, all[0]);
+  BOOST_CHECK(page->more);
+  auto last = actors::list_orders(store, {"", {all[1], 100}}, 1000);
+  BOOST_REQUIRE(last);
+  BOOST_REQUIRE_EQUAL(last->items.size(), 1u);
+  BOOST_CHECK(!last->more);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
