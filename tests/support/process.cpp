@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <fcntl.h>
+#include <filesystem>
 #include <fstream>
 #include <netinet/in.h>
 #include <random>
@@ -15,6 +16,22 @@
 namespace microshop::testing {
 
 namespace {
+
+/// Whether every thread of `pid` is stopped (state T).
+bool all_threads_stopped(pid_t pid) {
+  auto tasks = std::filesystem::path{"/proc"} / std::to_string(pid) / "task";
+  std::error_code ec;
+  for (auto& t : std::filesystem::directory_iterator{tasks, ec}) {
+    std::ifstream in{t.path() / "stat"};
+    std::string stat{std::istreambuf_iterator<char>{in}, {}};
+    // "tid (comm) S ...": the state follows the last ')'.
+    auto paren = stat.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= stat.size() ||
+        stat[paren + 2] != 'T')
+      return false;
+  }
+  return !ec;
+}
 
 sockaddr_in loopback(uint16_t port) {
   sockaddr_in addr{};
@@ -98,8 +115,16 @@ void child_process::spawn() {
 }
 
 void child_process::signal(int sig) {
-  if (pid_ > 0 && status_ < 0)
-    ::kill(pid_, sig);
+  if (pid_ <= 0 || status_ >= 0)
+    return;
+  ::kill(pid_, sig);
+  // A process that got SIGSTOP can still run a thread (and answer) for a
+  // while on a busy machine: wait until every thread has stopped.
+  if (sig == SIGSTOP &&
+      !wait_until([&] { return all_threads_stopped(pid_); },
+                  std::chrono::seconds(5)))
+    throw std::runtime_error("process " + std::to_string(pid_) +
+                             " did not stop");
 }
 
 void child_process::kill9() {

@@ -35,7 +35,8 @@ public:
     return pid_;
   }
 
-  /// Sends `sig` to the process.
+  /// Sends `sig` to the process; after SIGSTOP, returns once every thread
+  /// of it has stopped.
   void signal(int sig);
 
   /// Sends SIGKILL and reaps the process.
