@@ -84,6 +84,7 @@ bool connection::answer(uint64_t seq, response r) {
     return false;
   i->second.ready = true;
   i->second.resp = std::move(r);
+  answered_bytes_ += i->second.resp.body.size();
   return true;
 }
 
@@ -108,7 +109,7 @@ void connection::refuse(response r) {
 }
 
 bool connection::write(std::vector<char>& out) {
-  for (;;) {
+  while (out.size() < limits_.max_unsent_bytes) {
     auto i = slots_.find(next_out_);
     if (i == slots_.end()) {
       // Every dispatched request is written: a refusal follows the last.
@@ -124,6 +125,7 @@ bool connection::write(std::vector<char>& out) {
     auto& s = i->second;
     bool close = !s.keep_alive;
     write_response(s.resp, !close, s.http10, out);
+    answered_bytes_ -= s.resp.body.size();
     slots_.erase(i);
     ++next_out_;
     if (close)
@@ -148,8 +150,7 @@ bool connection::check_deadlines(clock::time_point now) {
                                      seconds_text(limits_.header_timeout)));
       return false;
     }
-    if (last_phase_ == request_phase::body &&
-        elapsed > limits_.body_timeout) {
+    if (last_phase_ == request_phase::body && elapsed > limits_.body_timeout) {
       refuse(error_response(408, "Request body not received within " +
                                      seconds_text(limits_.body_timeout)));
       return false;

@@ -74,9 +74,10 @@ public:
   /// connection closes after it and reads nothing more.
   void refuse(response r);
 
-  /// Appends every answer that is due, in request order, to `out` (and a
-  /// `100 Continue` where a client waits for one); returns true when the
-  /// connection is to be closed after them.
+  /// Appends the answers that are due, in request order, to `out` (and a
+  /// `100 Continue` where a client waits for one) until `out` holds
+  /// `max_unsent_bytes`; returns true when the connection is to be closed
+  /// after them.
   bool write(std::vector<char>& out);
 
   /// Refuses requests whose headers or body missed their deadline at `now`
@@ -106,10 +107,10 @@ public:
     return queue_.empty() && slots_.empty() && !failure_;
   }
 
-  /// Bytes of requests held in memory: the one being received and those
-  /// read but not yet dispatched.
+  /// Bytes held in memory: the request being received, those read but not
+  /// yet dispatched, and answers not yet written.
   size_t buffered_bytes() const {
-    return parser_.buffered_bytes() + queued_bytes_;
+    return parser_.buffered_bytes() + queued_bytes_ + answered_bytes_;
   }
 
   /// Requests read and not yet answered on the wire.
@@ -131,6 +132,7 @@ private:
   request_parser parser_;
   std::deque<http_request> queue_;
   size_t queued_bytes_ = 0;
+  size_t answered_bytes_ = 0;
   std::map<uint64_t, slot> slots_;
   uint64_t next_seq_ = 0;
   uint64_t next_out_ = 0;

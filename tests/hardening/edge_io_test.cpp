@@ -290,7 +290,7 @@ BOOST_FIXTURE_TEST_CASE(pipelined_large_lists_hold_bounded_memory_on_every_node,
   BOOST_TEST_MESSAGE("edge " << edge_before << " -> " << edge_after
                              << " MiB, order node " << orders_before << " -> "
                              << orders_after << " MiB");
-  BOOST_CHECK_LT(edge_after - edge_before, 96.0);
+  BOOST_CHECK_LT(edge_after - edge_before, 64.0);
   BOOST_CHECK_LT(orders_after - orders_before, 128.0);
   BOOST_CHECK(healthz_within(http, 2s));
   BOOST_CHECK_EQUAL(request(http, "GET", "/api/orders?limit=1").status, 200);

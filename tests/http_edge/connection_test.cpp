@@ -229,6 +229,24 @@ BOOST_AUTO_TEST_CASE(lists_the_requests_waiting_on_a_tag) {
   BOOST_CHECK(c.waiting_on(2) == std::vector<uint64_t>{b->first});
 }
 
+BOOST_AUTO_TEST_CASE(writes_no_more_than_max_unsent_bytes_at_once) {
+  feed(get_healthz + get_healthz + get_healthz, t0);
+  std::vector<uint64_t> seqs;
+  while (auto r = c.next_request())
+    seqs.push_back(r->first);
+  for (auto seq : seqs)
+    c.answer(seq, response{200, std::string(600, 'x'), {}});
+  BOOST_CHECK_GE(c.buffered_bytes(), 1800u);
+  std::vector<char> out;
+  c.write(out); // the first two pass 1,000 bytes
+  BOOST_CHECK_EQUAL(count_of({out.begin(), out.end()}, "HTTP/1.1 200"), 2u);
+  BOOST_CHECK_LT(c.buffered_bytes(), 1000u);
+  out.clear(); // sent
+  c.write(out);
+  BOOST_CHECK_EQUAL(count_of({out.begin(), out.end()}, "HTTP/1.1 200"), 1u);
+  BOOST_CHECK(c.drained());
+}
+
 BOOST_AUTO_TEST_CASE(counts_the_bytes_it_holds) {
   BOOST_CHECK_EQUAL(c.buffered_bytes(), 0u);
   feed("POST /api/users HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" +
