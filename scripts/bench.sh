@@ -50,16 +50,17 @@ export BENCH_IDS=$MICROSHOP_HOME/ids.txt
 hash_ms=$("$bin/microshop_preload" --measure-hash --hash-workers=$hash_workers)
 "$root/scripts/cluster.sh" up >&2
 
-# run NAME SCRIPT [WARMUP]: one wrk run after WARMUP seconds (default
-# --warmup) of the same load; its JSON line lands in $MICROSHOP_HOME/NAME.json
+# run NAME SCRIPT [WARMUP] [CONNECTIONS]: one wrk run after WARMUP seconds
+# (default --warmup) of the same load; its JSON line lands in
+# $MICROSHOP_HOME/NAME.json
 run() {
-  local warm=${3:-$warmup}
-  echo "bench: $1 (${warm}s warm-up, ${duration}s, $connections connections)" >&2
+  local warm=${3:-$warmup} conns=${4:-$connections}
+  echo "bench: $1 (${warm}s warm-up, ${duration}s, $conns connections)" >&2
   if [[ $warm != 0 ]]; then
-    BENCH_OUT=/dev/null wrk -t1 -c"$connections" -d"${warm}s" \
+    BENCH_OUT=/dev/null wrk -t1 -c"$conns" -d"${warm}s" \
       -s "$BENCH_DIR/$2" "$url" >/dev/null
   fi
-  BENCH_OUT=$MICROSHOP_HOME/$1.json wrk -t1 -c"$connections" -d"${duration}s" \
+  BENCH_OUT=$MICROSHOP_HOME/$1.json wrk -t1 -c"$conns" -d"${duration}s" \
     --latency -s "$BENCH_DIR/$2" "$url" >/dev/null
 }
 field() { sed -E "s/.*\"$2\":([0-9.]+).*/\1/" "$MICROSHOP_HOME/$1.json"; }
@@ -68,7 +69,9 @@ run healthz healthz.lua
 run get_user get_user.lua
 run orders_by_user orders_by_user.lua
 run post_order post_order.lua
-run post_user post_user.lua
+# The user node holds at most --hash-workers + --hash-queue (2 + 16) creates
+# and answers 503 past that: 16 connections keep its queue full without it.
+run post_user post_user.lua "$warmup" 16
 # GET /api/users/<id> while users are being created.
 echo "bench: get_user_under_create_load" >&2
 BENCH_OUT=$MICROSHOP_HOME/post_user_bg.json wrk -t1 -c16 -d"$((duration + 2))s" \
@@ -90,7 +93,7 @@ records=$((preload * 11))
   printf '%-34s %10s %9s %9s %8s %8s\n' endpoint 'req/s' 'p50 ms' 'p99 ms' non-2xx ratio
   for row in "healthz:GET /healthz (ceiling, first)" "get_user:GET /api/users/<id>" \
              "orders_by_user:GET /api/orders?userId=" "post_order:POST /api/orders" \
-             "post_user:POST /api/users" "get_user_under_create_load:GET /api/users/<id> + creates" \
+             "post_user:POST /api/users (16 conns)" "get_user_under_create_load:GET /api/users/<id> + creates" \
              "healthz_end:GET /healthz (ceiling, last)"; do
     name=${row%%:*} label=${row#*:}
     rps=$(field "$name" rps)
