@@ -22,13 +22,27 @@ case ${1:-} in
   *) echo "usage: scripts/test.sh [--quick | -- CTEST_ARGS]" >&2; exit 2 ;;
 esac
 
-echo "== 1/3 build and test"
+# step TITLE: prints the time the previous step took, then TITLE.
+step_start=$SECONDS
+step_title=
+step() {
+  if [[ -n $step_title ]]; then
+    echo "== $step_title: $((SECONDS - step_start)) s"
+  fi
+  step_start=$SECONDS
+  step_title=$1
+  [[ -n $1 ]] && echo "== $1"
+  return 0
+}
+trap 'step ""' EXIT
+
+step "1/3 build and test"
 MICROSHOP_WITH_FUZZ=$([[ $mode == full ]] && echo 1 || echo 0) "$root/scripts/bootstrap.sh"
 "$root/scripts/build.sh"
 ctest --test-dir "$build" --output-on-failure -j2 "${ctest_args[@]}"
 [[ $mode == quick ]] && exit 0
 
-echo "== 2/3 unit and integration tests under AddressSanitizer + UBSan"
+step "2/3 unit and integration tests under AddressSanitizer + UBSan"
 asan=${build}-asan
 MICROSHOP_BUILD_DIR=$asan \
   MICROSHOP_CMAKE_ARGS="-DCMAKE_BUILD_TYPE=Debug -DMICROSHOP_SANITIZE=ON" \
@@ -39,7 +53,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   ctest --test-dir "$asan" --output-on-failure -j2 \
     -R '^(persistence_tests|actors_tests|http_edge_tests|integration_tests)$'
 
-echo "== 3/3 fuzzing"
+step "3/3 fuzzing"
 fuzz=${build}-fuzz
 seconds=${MICROSHOP_FUZZ_SECONDS:-60}
 if [[ ! -f $fuzz/build.ninja ]]; then
