@@ -3,6 +3,7 @@
 #include "actors/ids.hpp"
 #include "actors/validation.hpp"
 #include "http_edge/api.hpp"
+#include "http_edge/request_body.hpp"
 #include "http_edge/router.hpp"
 #include "persistence/errc.hpp"
 

@@ -5,6 +5,7 @@
 #include "actors/money.hpp"
 #include "actors/validation.hpp"
 #include "http_edge/api.hpp"
+#include "http_edge/request_body.hpp"
 #include "http_edge/json_out.hpp"
 #include "http_edge/request_parser.hpp"
 #include "http_edge/router.hpp"

@@ -1,5 +1,6 @@
 #include "actors/ids.hpp"
 #include "http_edge/api.hpp"
+#include "http_edge/request_body.hpp"
 #include "http_edge/json_out.hpp"
 #include "persistence/errc.hpp"
 

@@ -1,0 +1,198 @@
+#include "http_edge/request_body.hpp"
+
+#include "actors/ids.hpp"
+#include "actors/money.hpp"
+#include "actors/validation.hpp"
+#include "http_edge/json_reader.hpp"
+#include "http_edge/router.hpp"
+#include "persistence/errc.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+namespace microshop::http_edge {
+
+using persistence::errc;
+using json = nlohmann::json;
+
+namespace {
+
+caf::error invalid(std::string msg) {
+  return caf::make_error(errc::invalid, std::move(msg));
+}
+
+/// The string field `name` of `obj`; "is required" when missing or null.
+caf::error string_field(const json& obj, const std::string& name,
+                        std::string& out) {
+  auto it = obj.find(name);
+  if (it == obj.end() || it->is_null())
+    return invalid(name + " is required");
+  if (!it->is_string())
+    return invalid(name + " must be a string");
+  out = it->get<std::string>();
+  return caf::none;
+}
+
+caf::error parse_item(const json_body& body, const json& j,
+                      const std::string& field, actors::line_item& out) {
+  if (!j.is_object())
+    return invalid(field + " must be an object");
+  if (auto err = string_field(j, "productId", out.product_id))
+    return invalid(field + "." + persistence::error_text(err));
+  auto q = j.find("quantity");
+  if (q == j.end() || q->is_null())
+    return invalid(field + ".quantity is required");
+  if (!q->is_number_integer() ||
+      (q->is_number_unsigned() &&
+       q->get<uint64_t>() > uint64_t{actors::max_quantity}) ||
+      q->get<int64_t>() < 1 || q->get<int64_t>() > actors::max_quantity)
+    return invalid(field + ".quantity must be an integer from 1 to 1000000");
+  out.quantity = q->get<int64_t>();
+  auto p = j.find("price");
+  if (p == j.end() || p->is_null())
+    return invalid(field + ".price is required");
+  std::optional<int64_t> cents;
+  if (p->is_number_unsigned())
+    cents = p->get<uint64_t>() > uint64_t{actors::max_price_cents}
+                ? std::nullopt
+                : actors::cents_from_integer(p->get<int64_t>());
+  else if (p->is_number_integer())
+    cents = actors::cents_from_integer(p->get<int64_t>());
+  else if (p->is_number_float() &&
+           !body.has_over_two_decimals(field + ".price"))
+    cents = actors::cents_from_number(p->get<double>());
+  if (!cents)
+    return invalid(field + ".price must be a number from 0 to 1000000000 "
+                           "with at most two decimals");
+  out.price_cents = *cents;
+  return caf::none;
+}
+
+/// Calls `visit(key, value)` for each decoded `key=value` of `query`.
+template <class F> caf::error each_param(std::string_view query, F visit) {
+  std::string key;
+  std::string value;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{}
+                                          : query.substr(amp + 1);
+    if (pair.empty())
+      continue;
+    auto eq = pair.find('=');
+    auto raw_value =
+        eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    if (!percent_decode(pair.substr(0, eq), key, true) ||
+        !percent_decode(raw_value, value, true))
+      return invalid("query string has a broken percent escape");
+    if (auto err = visit(key, value))
+      return err;
+  }
+  return caf::none;
+}
+
+caf::error page_param(const std::string& key, const std::string& value,
+                      actors::page& p) {
+  if (key == "limit") {
+    uint32_t n = 0;
+    auto [end, ec] =
+        std::from_chars(value.data(), value.data() + value.size(), n);
+    if (value.empty() || ec != std::errc{} ||
+        end != value.data() + value.size() || n < 1 || n > max_limit)
+      return invalid("limit must be an integer from 1 to 1000");
+    p.limit = n;
+  } else if (key == "after") {
+    if (!actors::is_valid_id(value))
+      return invalid("after must be the id of an item from a previous page");
+    p.after = value;
+  }
+  return caf::none;
+}
+
+} // namespace
+
+bool is_json_content_type(const std::string* value) {
+  if (value == nullptr)
+    return false;
+  std::string_view v{*value};
+  auto semi = v.find(';');
+  auto type = v.substr(0, semi);
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
+    type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t'))
+    type.remove_prefix(1);
+  constexpr std::string_view expected = "application/json";
+  if (type.size() != expected.size())
+    return false;
+  for (size_t i = 0; i < type.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(type[i])) != expected[i])
+      return false;
+  return true;
+}
+
+caf::expected<actors::new_user> parse_new_user(std::string_view body) {
+  auto parsed = read_json_object(body);
+  if (!parsed)
+    return std::move(parsed.error());
+  const auto& j = parsed->value;
+  actors::new_user x;
+  if (auto err = string_field(j, "username", x.username))
+    return err;
+  if (auto err = string_field(j, "email", x.email))
+    return err;
+  if (auto err = string_field(j, "password", x.password))
+    return err;
+  return x;
+}
+
+caf::expected<actors::new_order> parse_new_order(std::string_view body) {
+  auto parsed = read_json_object(body);
+  if (!parsed)
+    return std::move(parsed.error());
+  const auto& j = parsed->value;
+  actors::new_order x;
+  if (auto err = string_field(j, "userId", x.user_id))
+    return err;
+  auto products = j.find("products");
+  if (products == j.end() || products->is_null())
+    return invalid("products is required");
+  if (!products->is_array())
+    return invalid("products must be an array of 1 to 100 items");
+  if (products->empty() || products->size() > 100)
+    return invalid("products must have 1 to 100 items");
+  x.products.resize(products->size());
+  for (size_t i = 0; i < products->size(); ++i)
+    if (auto err =
+            parse_item(*parsed, (*products)[i],
+                       "products[" + std::to_string(i) + "]", x.products[i]))
+      return err;
+  return x;
+}
+
+caf::expected<actors::page> parse_page(std::string_view query) {
+  actors::page p{"", default_limit};
+  auto err = each_param(query, [&](const std::string& k, const std::string& v) {
+    return page_param(k, v, p);
+  });
+  if (err)
+    return err;
+  return p;
+}
+
+caf::expected<actors::order_query> parse_order_query(std::string_view query) {
+  actors::order_query q{"", {"", default_limit}};
+  auto err = each_param(query, [&](const std::string& k, const std::string& v) {
+    if (k != "userId")
+      return page_param(k, v, q.window);
+    if (!actors::is_valid_id(v))
+      return invalid("userId must be a user id");
+    q.user_id = v;
+    return caf::error{};
+  });
+  if (err)
+    return err;
+  return q;
+}
+
+} // namespace microshop::http_edge
