@@ -113,6 +113,11 @@ public:
     return parser_.buffered_bytes() + queued_bytes_ + answered_bytes_;
   }
 
+  /// Whether a request waits to be dispatched and the limits let it.
+  bool may_dispatch() const {
+    return !queue_.empty() && slots_.size() < limits_.max_unanswered;
+  }
+
   /// Requests read and not yet answered on the wire.
   size_t unanswered() const {
     return queue_.size() + slots_.size();

@@ -7,6 +7,7 @@
 #include "http_edge/routes.hpp"
 
 #include <caf/sec.hpp>
+#include <iostream>
 #include <memory>
 #include <utility>
 
@@ -38,6 +39,55 @@ void ask(edge_broker* self, slot_ref ref, connection& c,
                 std::forward<Ts>(xs)...)
       .then([=](Reply& reply) { complete(self, ref, on_value(reply)); },
             [=](caf::error& err) { complete(self, ref, on_error(err)); });
+}
+
+/// Whether the connection that sent the request at `ref` is still there.
+bool client_alive(edge_broker* self, const slot_ref& ref) {
+  auto i = self->state.clients.find(ref.hdl);
+  return i != self->state.clients.end() && i->second.conn->id() == ref.conn;
+}
+
+/// Ends the call with `ticket` at `gate` and sends the next waiting one
+/// whose client is still there (an abandoned call costs the node nothing).
+void leave(edge_broker* self, call_gate& gate, uint64_t ticket) {
+  for (auto next = gate.leave(ticket); next; next = gate.leave(ticket)) {
+    ticket = next->first;
+    if (client_alive(self, next->second.ref))
+      return next->second.run(ticket);
+  }
+}
+
+/// As `ask`, through `gate`: sent now if fewer than its limit are in flight
+/// to the node, else when a place frees up.
+template <class Reply, class Handle, class OnValue, class... Ts>
+void gated_ask(edge_broker* self, call_gate& gate, slot_ref ref, connection& c,
+               const actors::peer_link<Handle>& link, waits_on node,
+               response (*on_error)(const caf::error&), OnValue on_value,
+               Ts... xs) {
+  if (!link.connected())
+    return complete(self, ref, on_error(not_connected));
+  c.set_tag(ref.seq, static_cast<uint8_t>(node));
+  auto run = [self, g = &gate, l = &link, ref, on_error, on_value,
+              xs...](uint64_t ticket) {
+    if (!l->connected()) {
+      complete(self, ref, on_error(not_connected));
+      return leave(self, *g, ticket);
+    }
+    self->request(l->handle(), self->state.cfg.request_timeout, xs...)
+        .then(
+            [=](Reply& reply) {
+              complete(self, ref, on_value(reply));
+              leave(self, *g, ticket);
+            },
+            [=](caf::error& err) {
+              complete(self, ref, on_error(err));
+              leave(self, *g, ticket);
+            });
+  };
+  if (auto ticket = gate.enter())
+    run(*ticket);
+  else
+    gate.wait({ref, std::move(run), clock::now()});
 }
 
 /// Sends what `b` has gathered to the node behind `link`, as far as its
@@ -143,18 +193,18 @@ void dispatch(edge_broker* self, slot_ref ref, connection& c,
         [](actors::user& u) { return created(u); }, actors::create_atom_v,
         std::move(x->user));
   if (auto* x = std::get_if<list_users_call>(&call))
-    return ask<actors::user_page>(
-        self, ref, c, st.users, waits_on::users, user_error,
+    return gated_ask<actors::user_page>(
+        self, st.user_reads, ref, c, st.users, waits_on::users, user_error,
         [p = x->page](actors::user_page& pg) { return listed(pg, p); },
         actors::list_atom_v, x->page);
   if (auto* x = std::get_if<list_orders_call>(&call))
-    return ask<actors::order_page>(
-        self, ref, c, st.orders, waits_on::orders, order_error,
+    return gated_ask<actors::order_page>(
+        self, st.order_reads, ref, c, st.orders, waits_on::orders, order_error,
         [q = x->query](actors::order_page& pg) { return listed(pg, q); },
         actors::list_atom_v, x->query);
   if (auto* x = std::get_if<get_order_call>(&call))
-    return ask<actors::order>(
-        self, ref, c, st.orders, waits_on::orders, order_error,
+    return gated_ask<actors::order>(
+        self, st.order_reads, ref, c, st.orders, waits_on::orders, order_error,
         [](actors::order& o) { return found(o); }, actors::get_atom_v,
         std::move(x->id));
 }
@@ -166,6 +216,10 @@ void on_calls_tick(edge_broker* self, clock::time_point now) {
     complete(self, ref, user_error(timed_out));
   for (auto& ref : st.order_creates.on_tick(now))
     complete(self, ref, order_create_error(timed_out));
+  for (auto& ref : st.user_reads.expire(now))
+    complete(self, ref, user_error(timed_out));
+  for (auto& ref : st.order_reads.expire(now))
+    complete(self, ref, order_error(timed_out));
   flush_batches(self);
 }
 
@@ -173,13 +227,21 @@ bool on_node_down(edge_broker* self, const caf::down_msg& dm) {
   auto& st = self->state;
   // Requests gathered for the lost node are answered 503 and never sent.
   if (st.users.on_down(dm)) {
+    std::cerr << "edge_node: lost the user node; answering 503 and "
+                 "reconnecting"
+              << std::endl;
     st.user_gets.on_node_lost();
+    st.user_reads.reset();
     fail_pending(self, waits_on::users, "User");
     st.users.poll(self);
     return true;
   }
   if (st.orders.on_down(dm)) {
+    std::cerr << "edge_node: lost the order node; answering 503 and "
+                 "reconnecting"
+              << std::endl;
     st.order_creates.on_node_lost();
+    st.order_reads.reset();
     fail_pending(self, waits_on::orders, "Order");
     st.orders.poll(self);
     return true;

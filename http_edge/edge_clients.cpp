@@ -51,15 +51,20 @@ void drop_client(edge_broker* self, connection_handle hdl, ending how) {
 
 /// Writes what is due on `hdl`, closes it when it is done, and pauses or
 /// resumes reading by its limits.
-void write_out(edge_broker* self, connection_handle hdl, client& cl) {
+/// Returns false when the connection was closed.
+bool write_out(edge_broker* self, connection_handle hdl, client& cl) {
   auto& buf = self->wr_buf(hdl);
+  auto before = buf.size();
   bool close = cl.conn->write(buf);
-  cl.unsent = buf.size();
+  // While write progress is reported, `unsent` is exact (the socket's
+  // pending bytes included); otherwise the buffer not yet handed over is
+  // what is known.
+  cl.unsent = cl.acking ? cl.unsent + (buf.size() - before) : buf.size();
   if (!buf.empty())
     self->flush(hdl);
   if (close) {
     drop_client(self, hdl, ending::graceful);
-    return;
+    return false;
   }
   auto& lim = self->state.cfg.conn_limits;
   if (cl.unsent > lim.max_unsent_bytes / 2 && !cl.acking) {
@@ -80,6 +85,7 @@ void write_out(edge_broker* self, connection_handle hdl, client& cl) {
   auto held = cl.conn->buffered_bytes() + cl.unsent;
   self->state.buffered += held - cl.accounted;
   cl.accounted = held;
+  return true;
 }
 
 /// Dispatches the requests `hdl` has read as far as its limits allow, then
@@ -88,16 +94,23 @@ void pump(edge_broker* self, connection_handle hdl) {
   auto i = self->state.clients.find(hdl);
   if (i == self->state.clients.end())
     return;
-  auto& cl = i->second;
-  auto id = cl.conn->id();
-  while (auto next = cl.conn->next_request()) {
-    dispatch(self, {hdl, id, next->first}, *cl.conn, next->second);
-    // An answer given at once may have closed the connection.
-    i = self->state.clients.find(hdl);
-    if (i == self->state.clients.end() || i->second.conn->id() != id)
+  auto id = i->second.conn->id();
+  // Writing answers frees places for queued requests, and answering those
+  // at once can fill the output again: go on until neither moves.
+  for (;;) {
+    auto& cl = i->second;
+    while (auto next = cl.conn->next_request()) {
+      dispatch(self, {hdl, id, next->first}, *cl.conn, next->second);
+      // An answer given at once may have closed the connection.
+      i = self->state.clients.find(hdl);
+      if (i == self->state.clients.end() || i->second.conn->id() != id)
+        return;
+    }
+    auto before = cl.conn->unanswered();
+    if (!write_out(self, hdl, cl) || cl.conn->unanswered() == before ||
+        !cl.conn->may_dispatch())
       return;
   }
-  write_out(self, hdl, cl);
 }
 
 response overloaded(std::string_view what) {
@@ -181,7 +194,9 @@ void on_transferred(edge_broker* self,
     cl.acking = false;
     self->ack_writes(msg.handle, false);
   }
-  write_out(self, msg.handle, cl);
+  // Room again: write what waits, and dispatch the requests queued while
+  // the output was full.
+  pump(self, msg.handle);
 }
 
 void on_closed(edge_broker* self, const caf::io::connection_closed_msg& msg) {

@@ -102,9 +102,11 @@ bool is_valid_authority(std::string_view s) {
   }
   if (rest.empty())
     return true;
-  if (rest.front() != ':' || rest.size() > 6)
+  if (rest.front() != ':' || rest.size() > 6 ||
+      !std::all_of(rest.begin() + 1, rest.end(), is_digit))
     return false;
-  return std::all_of(rest.begin() + 1, rest.end(), is_digit);
+  // A port is at most 65535 (an empty port is allowed by RFC 3986).
+  return rest.size() == 1 || std::stoul(std::string{rest.substr(1)}) <= 65535;
 }
 
 /// Rewrites an absolute-form target ("http://host/p?q") to origin-form

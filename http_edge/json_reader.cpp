@@ -17,15 +17,16 @@ caf::error invalid(std::string msg) {
 }
 
 /// The decimal places of a JSON number as written: the digits after its
-/// point, trailing zeros included, less its exponent, at least 0 ("1.000" 3,
-/// "1.5e1" 0, "1.234e1" 2, "1e-3" 3).
+/// point, trailing zeros included ("1.000" 3, "1.234e2" 3), or the places
+/// its value needs when the exponent asks for more ("1e-3" 3, "5e-2" 2).
 int64_t written_decimals(std::string_view text) {
   auto exp_at = text.find_first_of("eE");
   auto mantissa = text.substr(0, exp_at);
   auto dot = mantissa.find('.');
-  int64_t decimals = dot == std::string_view::npos
-                         ? 0
-                         : static_cast<int64_t>(mantissa.size() - dot - 1);
+  int64_t digits = dot == std::string_view::npos
+                       ? 0
+                       : static_cast<int64_t>(mantissa.size() - dot - 1);
+  int64_t decimals = digits;
   if (exp_at != std::string_view::npos) {
     auto exp = text.substr(exp_at + 1);
     bool negative = !exp.empty() && exp.front() == '-';
@@ -37,7 +38,7 @@ int64_t written_decimals(std::string_view text) {
       e = std::min<int64_t>(e * 10 + (c - '0'), 100'000'000);
     decimals += negative ? e : -e;
   }
-  return std::max<int64_t>(decimals, 0);
+  return std::max(digits, decimals);
 }
 
 /// A JSON body as a DOM, built by nlohmann's SAX parser so that it sees what

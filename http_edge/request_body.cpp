@@ -69,10 +69,12 @@ caf::error parse_item(const json_body& body, const json& j,
   return caf::none;
 }
 
-/// Calls `visit(key, value)` for each decoded `key=value` of `query`.
+/// Calls `visit(key, value)` for each decoded `key=value` of `query`; a
+/// parameter given twice is an error (which one would count is a guess).
 template <class F> caf::error each_param(std::string_view query, F visit) {
   std::string key;
   std::string value;
+  std::vector<std::string> seen;
   while (!query.empty()) {
     auto amp = query.find('&');
     auto pair = query.substr(0, amp);
@@ -86,6 +88,9 @@ template <class F> caf::error each_param(std::string_view query, F visit) {
     if (!percent_decode(pair.substr(0, eq), key, true) ||
         !percent_decode(raw_value, value, true))
       return invalid("query string has a broken percent escape");
+    if (std::find(seen.begin(), seen.end(), key) != seen.end())
+      return invalid(key + " is given more than once");
+    seen.push_back(key);
     if (auto err = visit(key, value))
       return err;
   }

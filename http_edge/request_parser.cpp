@@ -17,7 +17,6 @@ namespace {
 /// before http_parser's own 80 KiB header limit would.
 constexpr size_t slice_bytes = size_t{16} * 1024;
 
-
 } // namespace
 
 struct request_parser::impl {

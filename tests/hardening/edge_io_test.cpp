@@ -5,6 +5,7 @@
 
 #include "e2e/e2e.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <boost/test/unit_test.hpp>
 #include <cerrno>
@@ -165,6 +166,25 @@ bool healthz_within(uint16_t port, std::chrono::milliseconds limit) {
   return r && r->status == 200;
 }
 
+/// Creates `n` orders of `products` lines each for `uid` over one pipelined
+/// connection; requires every one to be 201.
+void make_orders(uint16_t port, const std::string& uid, int n, int products) {
+  raw_socket s{port};
+  nlohmann::json lines = nlohmann::json::array();
+  for (int i = 0; i < products; ++i)
+    lines.push_back({{"productId", "sku-number-" + std::to_string(i)},
+                     {"quantity", 3},
+                     {"price", 12.5}});
+  auto body = nlohmann::json{{"userId", uid}, {"products", lines}}.dump();
+  std::string all;
+  for (int i = 0; i < n; ++i)
+    all += post_text("/api/orders", body);
+  s.send_all(all);
+  s.shutdown_write();
+  auto answers = s.read_until_close(60s);
+  BOOST_REQUIRE_EQUAL(count_of(answers, "HTTP/1.1 201"), size_t(n));
+}
+
 struct slow_hash_fixture : e2e_fixture {
   slow_hash_fixture() : e2e_fixture(false) {
     nodes.extra_args[node::users] = {"--hash-ops=40", "--hash-workers=1"};
@@ -294,6 +314,70 @@ BOOST_FIXTURE_TEST_CASE(pipelined_large_lists_hold_bounded_memory_on_every_node,
   BOOST_CHECK_LT(orders_after - orders_before, 128.0);
   BOOST_CHECK(healthz_within(http, 2s));
   BOOST_CHECK_EQUAL(request(http, "GET", "/api/orders?limit=1").status, 200);
+}
+
+struct small_output_fixture : e2e_fixture {
+  small_output_fixture() : e2e_fixture(false) {
+    nodes.extra_args[node::edge] = {"--max-unsent-kib=8"};
+    start_all();
+  }
+};
+
+BOOST_FIXTURE_TEST_CASE(
+    a_pipelined_connection_whose_answers_fill_its_output_is_served_to_the_end,
+    small_output_fixture) {
+  // Each answer (30 orders of 20 lines, ~55 KB) passes the 8 KiB output
+  // limit while more requests wait behind it on the connection.
+  auto uid = make_user("bigpages")["id"].get<std::string>();
+  make_orders(http, uid, 30, 20);
+  raw_socket s{http};
+  std::string all;
+  for (int i = 0; i < 100; ++i)
+    all += "GET /api/orders?limit=30 HTTP/1.1\r\nHost: x\r\n\r\n";
+  s.send_all(all + healthz);
+  s.shutdown_write();
+  bool closed = false;
+  auto answers = s.read_until_close(30s, &closed);
+  BOOST_CHECK(closed);
+  BOOST_CHECK_EQUAL(count_of(answers, "HTTP/1.1 200"), 101u);
+  BOOST_CHECK_NE(answers.find("{\"status\":\"ok\"}"), std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(
+    greedy_list_pipelines_keep_the_order_node_bounded_and_others_served,
+    e2e_fixture) {
+  auto uid = make_user("greedy")["id"].get<std::string>();
+  make_orders(http, uid, 100, 100); // pages of ~75 orders, ~1 MB each
+  auto some_order =
+      get("/api/orders?limit=1").json()[0]["id"].get<std::string>();
+  auto orders = nodes.process(node::orders).pid();
+  auto before = rss_mib(orders);
+  std::string lists;
+  for (int i = 0; i < 200; ++i)
+    lists += "GET /api/orders?limit=1000 HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::vector<std::unique_ptr<raw_socket>> greedy;
+  for (int i = 0; i < 40; ++i) {
+    greedy.push_back(std::make_unique<raw_socket>(http));
+    greedy.back()->send_some(lists); // and never read
+  }
+  double peak = before;
+  std::vector<std::chrono::milliseconds> waits;
+  auto until = std::chrono::steady_clock::now() + 8s;
+  while (std::chrono::steady_clock::now() < until) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = request(http, "GET", "/api/orders/" + some_order);
+    waits.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - t0));
+    BOOST_CHECK_EQUAL(r.status, 200);
+    peak = std::max(peak, rss_mib(orders));
+    std::this_thread::sleep_for(200ms);
+  }
+  auto slowest = *std::max_element(waits.begin(), waits.end());
+  BOOST_TEST_MESSAGE("order node RSS " << before << " -> peak " << peak
+                                       << " MiB; slowest other read "
+                                       << slowest.count() << " ms");
+  BOOST_CHECK_LT(peak - before, 256.0);
+  BOOST_CHECK_LT(slowest, 3000ms);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

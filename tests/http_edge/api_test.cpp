@@ -1,7 +1,7 @@
 #include "actors/ids.hpp"
 #include "http_edge/api.hpp"
-#include "http_edge/request_body.hpp"
 #include "http_edge/json_out.hpp"
+#include "http_edge/request_body.hpp"
 #include "persistence/errc.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -83,8 +83,9 @@ caf::expected<actors::new_order> order_priced(const std::string& price) {
 BOOST_AUTO_TEST_CASE(rejects_a_price_written_with_more_than_two_decimals) {
   // The text decides, whatever the value: 1.0000000000000001 is the double
   // 1.0, 1.000 is 1 and 1.2345e1 is 12.345.
-  for (auto p : {"1.0000000000000001", "1.000", "0.001", "19.990", "1e-3",
-                 "1.2345e1", "100e-3", "0.10e-1", "1.0E-2"}) {
+  for (auto p :
+       {"1.0000000000000001", "1.000", "0.001", "19.990", "1e-3", "1.2345e1",
+        "100e-3", "0.10e-1", "1.0E-2", "1.234e2", "1.000e1"}) {
     auto x = order_priced(p);
     BOOST_CHECK_MESSAGE(!x, p);
     if (!x)
@@ -92,15 +93,15 @@ BOOST_AUTO_TEST_CASE(rejects_a_price_written_with_more_than_two_decimals) {
                         "products[0].price must be a number from 0 to "
                         "1000000000 with at most two decimals");
   }
-  // An exponent moves the point: the decimals are those of the number
-  // written out in full, trailing zeros included.
+  // The text decides: at most two digits after the point (trailing zeros
+  // included), and an exponent may not ask for more places either.
   for (auto [p, cents] : std::vector<std::pair<std::string, int64_t>>{
            {"1.00", 100},
            {"19.99", 1999},
            {"1e2", 10000},
            {"1.5e1", 1500},
-           {"1.234e1", 1234},
-           {"1.000e1", 1000},
+           {"1.23e1", 1230},
+           {"1.00e1", 1000},
            {"1E+2", 10000},
            {"5e-2", 5},
            {"0.1e-1", 1},
@@ -180,8 +181,12 @@ BOOST_AUTO_TEST_CASE(parses_list_queries) {
   BOOST_REQUIRE(q);
   BOOST_CHECK_EQUAL(q->user_id, id);
   for (auto bad : {"limit=0", "limit=1001", "limit=1x", "limit=", "after=x",
-                   "after=%", "limit=99999999999"})
+                   "after=%", "limit=99999999999", "limit=1&limit=2"})
     BOOST_CHECK_MESSAGE(!parse_page(bad), bad);
+  auto twice = parse_order_query("userId=" + id + "&userId=" + id);
+  BOOST_REQUIRE(!twice);
+  BOOST_CHECK_EQUAL(error_text(twice.error()),
+                    "userId is given more than once");
 }
 
 BOOST_AUTO_TEST_CASE(maps_each_error_to_one_status) {
