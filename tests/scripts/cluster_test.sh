@@ -10,7 +10,14 @@ export MICROSHOP_BUILD_DIR=$1 MICROSHOP_NO_BUILD=1
 MICROSHOP_HOME=$(mktemp -d "${TMPDIR:-/tmp}/microshop cluster.XXXXXX")
 export MICROSHOP_HOME
 export MICROSHOP_USERS_FLAGS="--hash-ops=1 --hash-mem-kib=8"
-trap '"$root/scripts/cluster.sh" down >/dev/null 2>&1 || true; rm -rf "$MICROSHOP_HOME"' EXIT
+# Every tool that installs or builds fails and leaves a mark when called.
+shims=$(mktemp -d)
+trap '"$root/scripts/cluster.sh" down >/dev/null 2>&1 || true; rm -rf "$MICROSHOP_HOME" "$shims"' EXIT
+for tool in apt-get apt dpkg-query sudo cmake ninja make; do
+  printf '#!/bin/sh\necho "%s $*" >>"%s/called"\nexit 1\n' "$tool" "$shims" >"$shims/$tool"
+  chmod +x "$shims/$tool"
+done
+export PATH="$shims:$PATH"
 
 # shellcheck source=scripts/lib.sh
 source "$root/scripts/lib.sh"
@@ -67,4 +74,5 @@ mkdir -p "$copy" "$MICROSHOP_HOME/elsewhere"
 cp -r "$root/scripts" "$copy/"
 (cd "$MICROSHOP_HOME/elsewhere" && env -u MICROSHOP_HOME "$copy/scripts/cluster.sh" status >/dev/null)
 [[ -d $copy/var && ! -e $MICROSHOP_HOME/elsewhere/var ]] || fail "default home is not <checkout>/var"
+[[ ! -e $shims/called ]] || fail "cluster.sh installed or built: $(cat "$shims/called")"
 echo "cluster_test: 1 passed, 0 failed"
