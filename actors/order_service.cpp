@@ -145,7 +145,12 @@ void create_orders(front_ptr self, const store_ptr& store,
 order_front_actor::behavior_type order_front(front_ptr self,
                                              const store_ptr& store,
                                              const order_service_config& cfg) {
-  self->state.users = peer_link<user_actor>{cfg.users, cfg.connect_timeout};
+  if (cfg.fixed_users) {
+    self->state.users = peer_link<user_actor>{cfg.fixed_users};
+    self->monitor(cfg.fixed_users);
+  } else {
+    self->state.users = peer_link<user_actor>{cfg.users, cfg.connect_timeout};
+  }
   self->set_down_handler([self](caf::down_msg& dm) {
     if (self->state.users.on_down(dm)) {
       fail_verifying(self);
@@ -198,8 +203,11 @@ order_front_actor::behavior_type order_front(front_ptr self,
 } // namespace
 
 order_actor spawn_order_service(caf::actor_system& sys, store_ptr store,
-                                const order_service_config& cfg) {
-  auto impl = sys.spawn<caf::detached>(order_front, std::move(store), cfg);
+                                const order_service_config& cfg,
+                                bool detached) {
+  auto impl = detached
+                  ? sys.spawn<caf::detached>(order_front, std::move(store), cfg)
+                  : sys.spawn(order_front, std::move(store), cfg);
   return caf::actor_cast<order_actor>(std::move(impl));
 }
 

@@ -3,6 +3,7 @@
 #include "actors/order_api.hpp"
 #include "actors/order_logic.hpp"
 #include "actors/peer_link.hpp"
+#include "actors/user_api.hpp"
 #include "persistence/order_store.hpp"
 
 #include <caf/fwd.hpp>
@@ -16,6 +17,9 @@ namespace microshop::actors {
 struct order_service_config {
   /// Where the user node publishes the user actor.
   peer_address users;
+  /// When set, the user service to ask instead of connecting to `users`
+  /// (e.g. a fake in the same actor system): monitored, never reconnected.
+  user_actor fixed_users;
   /// How long to wait for the user service to confirm a user.
   caf::timespan verify_timeout = std::chrono::seconds(2);
   /// How long one connect attempt to the user node may take.
@@ -33,9 +37,12 @@ struct order_service_config {
 /// user node (reconnecting after it restarts), asks it to verify the users of
 /// each order or batch of orders with a finite timeout, and only then stores
 /// them, a batch in one write. With the user node away, creates fail fast
-/// with `errc::unavailable` and store nothing; reads keep working.
+/// with `errc::unavailable` and store nothing; reads keep working. With
+/// `detached = false` the actor runs on the scheduler instead (for tests
+/// under CAF's deterministic test scheduler, which cannot drive a thread).
 order_actor spawn_order_service(caf::actor_system& sys,
                                 std::shared_ptr<persistence::order_store> store,
-                                const order_service_config& cfg);
+                                const order_service_config& cfg,
+                                bool detached = true);
 
 } // namespace microshop::actors

@@ -37,6 +37,12 @@ public:
     // nop
   }
 
+  /// A link to `fixed` that never connects anywhere: once `fixed` is down,
+  /// the link stays disconnected (for tests with a fake in the same system).
+  explicit peer_link(Handle fixed) : handle_(std::move(fixed)), fixed_(true) {
+    // nop
+  }
+
   /// Whether the link holds a live handle.
   bool connected() const {
     return handle_ != nullptr;
@@ -49,7 +55,7 @@ public:
 
   /// Starts a connect attempt unless connected, connecting, or backing off.
   template <class Self> void poll(Self* self) {
-    if (handle_ || connecting_ || clock::now() < next_attempt_)
+    if (fixed_ || handle_ || connecting_ || clock::now() < next_attempt_)
       return;
     connecting_ = true;
     auto mm = self->system().middleman().actor_handle();
@@ -97,6 +103,7 @@ private:
   peer_address addr_;
   caf::timespan connect_timeout_ = std::chrono::seconds(2);
   Handle handle_;
+  bool fixed_ = false;
   bool connecting_ = false;
   caf::timespan backoff_ = initial_backoff;
   clock::time_point next_attempt_{};

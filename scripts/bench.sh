@@ -4,7 +4,7 @@
 # free ports, and prints a table (also written as JSON).
 #
 #   scripts/bench.sh [--duration S] [--warmup S] [--connections C] [--preload N]
-#                    [--json FILE]
+#                    [--json FILE] [--no-build]
 #
 #   --duration S     seconds per endpoint (default 10; the default run takes ~110 s)
 #   --warmup S       seconds of the same load before each measured run, not
@@ -13,6 +13,9 @@
 #   --preload N      users to load first, with 10 orders each (default 1000,
 #                    i.e. ~11k records; 100000 gives ~1.1M records)
 #   --json FILE      where to write the results (default bench-results.json)
+#   --no-build       use the binaries in MICROSHOP_BUILD_DIR (default build/)
+#                    as they are, never install or build (also
+#                    MICROSHOP_NO_BUILD=1); fails when one is missing
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 duration=10 warmup=2 connections=64 preload=1000 json_out=bench-results.json
@@ -23,14 +26,21 @@ while [[ $# -gt 0 ]]; do
     --connections) connections=$2; shift 2 ;;
     --preload) preload=$2; shift 2 ;;
     --json) json_out=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-build) export MICROSHOP_NO_BUILD=1; shift ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown flag $1" >&2; exit 2 ;;
   esac
 done
 
 export MICROSHOP_BUILD_DIR=${MICROSHOP_BUILD_DIR:-$root/build}
-"$root/scripts/build.sh" >/dev/null
 bin=$MICROSHOP_BUILD_DIR/nodes
+if [[ ${MICROSHOP_NO_BUILD:-0} == 1 ]]; then
+  for exe in user_node order_node edge_node microshop_preload; do
+    [[ -x $bin/$exe ]] || { echo "bench: $bin/$exe is missing (--no-build)" >&2; exit 2; }
+  done
+else
+  "$root/scripts/build.sh" >/dev/null
+fi
 MICROSHOP_HOME=$(mktemp -d /tmp/microshop-bench.XXXXXX)
 export MICROSHOP_HOME
 export BENCH_DIR=$root/tests/bench

@@ -8,15 +8,17 @@
 #   scripts/cluster.sh start NODE  start one node (users | orders | edge)
 #   scripts/cluster.sh stop NODE   stop one node
 #
-# Env: MICROSHOP_HOME (default ./var: data/NODE/, log/NODE.log, run/NODE.pid),
-#      MICROSHOP_HTTP_PORT (8080), MICROSHOP_USERS_PORT (7101),
+# Env: MICROSHOP_HOME (default <checkout>/var: data/NODE/, log/NODE.log,
+#      run/NODE.pid), MICROSHOP_HTTP_PORT (8080), MICROSHOP_USERS_PORT (7101),
 #      MICROSHOP_ORDERS_PORT (7102), MICROSHOP_HOST (127.0.0.1),
-#      MICROSHOP_USERS_FLAGS / _ORDERS_FLAGS / _EDGE_FLAGS (extra node flags),
-#      MICROSHOP_BUILD_DIR (default ./build).
+#      MICROSHOP_USERS_FLAGS / _ORDERS_FLAGS / _EDGE_FLAGS (extra node flags,
+#      split at whitespace; a flag cannot contain a space),
+#      MICROSHOP_BUILD_DIR (default <checkout>/build),
+#      MICROSHOP_NO_BUILD=1 (never build: fail when a node binary is missing).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-home=${MICROSHOP_HOME:-./var}
+home=${MICROSHOP_HOME:-$root/var}
 mkdir -p "$home"
 home=$(cd "$home" && pwd)
 build=${MICROSHOP_BUILD_DIR:-$root/build}
@@ -45,15 +47,24 @@ port_of() {
   esac
 }
 
-args_of() {
+# Sets the array `args` to the flags of node $1.
+set_args() {
+  local extra=()
   case $1 in
     users)
-      echo "--host=$host --port=$users_port --data-dir=$home/data/users ${MICROSHOP_USERS_FLAGS:-}" ;;
+      args=("--host=$host" "--port=$users_port" "--data-dir=$home/data/users")
+      read -r -a extra <<<"${MICROSHOP_USERS_FLAGS:-}" ;;
     orders)
-      echo "--host=$host --port=$orders_port --data-dir=$home/data/orders --users-host=$host --users-port=$users_port ${MICROSHOP_ORDERS_FLAGS:-}" ;;
+      args=("--host=$host" "--port=$orders_port" "--data-dir=$home/data/orders"
+            "--users-host=$host" "--users-port=$users_port")
+      read -r -a extra <<<"${MICROSHOP_ORDERS_FLAGS:-}" ;;
     edge)
-      echo "--host=$host --port=$http_port --users-host=$host --users-port=$users_port --orders-host=$host --orders-port=$orders_port ${MICROSHOP_EDGE_FLAGS:-}" ;;
+      args=("--host=$host" "--port=$http_port" "--users-host=$host"
+            "--users-port=$users_port" "--orders-host=$host"
+            "--orders-port=$orders_port")
+      read -r -a extra <<<"${MICROSHOP_EDGE_FLAGS:-}" ;;
   esac
+  args+=("${extra[@]}")
 }
 
 pid_file() { echo "$home/run/$1.pid"; }
@@ -76,6 +87,8 @@ ensure_built() {
   local n
   for n in "${nodes[@]}"; do
     if [[ ! -x $(exe_of "$n") ]]; then
+      [[ ${MICROSHOP_NO_BUILD:-0} == 1 ]] &&
+        die "$(exe_of "$n") is missing and MICROSHOP_NO_BUILD=1"
       "$root/scripts/build.sh"
       return
     fi
@@ -83,8 +96,9 @@ ensure_built() {
 }
 
 start_node() {
-  local n=$1 pid exe port
+  local n=$1 pid exe port args
   exe=$(exe_of "$n")
+  set_args "$n"
   port=$(port_of "$n")
   if pid=$(running_pid "$n"); then
     echo "$n: already running (pid $pid, port $port)"
@@ -94,8 +108,7 @@ start_node() {
   # nohup, not setsid: a new session would get its own CFS autogroup, and the
   # user node's low-priority hash workers would then compete with the other
   # nodes as a whole group instead of yielding to them.
-  # shellcheck disable=SC2046
-  nohup "$exe" $(args_of "$n") >>"$(log_file "$n")" 2>&1 </dev/null &
+  nohup "$exe" "${args[@]}" >>"$(log_file "$n")" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$(pid_file "$n")"
   for _ in $(seq 1 200); do
@@ -183,7 +196,7 @@ case $cmd in
     stop_node "$2"
     ;;
   *)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
     [[ -z $cmd ]] && exit 1
     die "unknown command '$cmd'"
     ;;

@@ -1,7 +1,8 @@
 #pragma once
 
 // Shared fixture of the end-to-end tests: a real three-process cluster
-// (user_node, order_node, edge_node) on free ports, spoken to over HTTP.
+// (user_node, order_node, edge_node) on the ports they picked, spoken to over
+// HTTP.
 
 #include "support/cluster.hpp"
 #include "support/http_client.hpp"
@@ -17,7 +18,6 @@ struct e2e_fixture {
   uint16_t http = 0;
 
   explicit e2e_fixture(bool start = true) {
-    http = nodes.port(node::edge);
     if (start)
       start_all();
   }
@@ -26,6 +26,7 @@ struct e2e_fixture {
     nodes.start(node::users);
     nodes.start(node::orders);
     nodes.start(node::edge);
+    http = nodes.port(node::edge);
     wait_ready();
   }
 

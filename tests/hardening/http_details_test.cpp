@@ -20,10 +20,10 @@ struct http_details_cluster {
   uint16_t http = 0;
 
   http_details_cluster() {
-    http = nodes.port(node::edge);
     nodes.start(node::users);
     nodes.start(node::orders);
     nodes.start(node::edge);
+    http = nodes.port(node::edge);
     auto ready = wait_until(
         [&] { return request(http, "GET", "/readyz").status == 200; },
         std::chrono::seconds(15));

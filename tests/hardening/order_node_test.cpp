@@ -189,9 +189,9 @@ BOOST_AUTO_TEST_CASE(an_edge_node_whose_broker_is_killed_exits_70) {
   // The edge's broker asks the user node itself, so a peer in the place of
   // the user node can kill it.
   auto fake = client.system().spawn(killing_users);
-  auto port = client.system().middleman().publish(fake, nodes.port(node::users),
-                                                  "127.0.0.1", true);
+  auto port = client.system().middleman().publish(fake, 0, "127.0.0.1", true);
   BOOST_REQUIRE_MESSAGE(port, client.why(port));
+  nodes.use_port(node::users, *port);
   nodes.start(node::edge);
   auto http = nodes.port(node::edge);
   BOOST_REQUIRE(wait_until(

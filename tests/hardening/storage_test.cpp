@@ -77,15 +77,16 @@ BOOST_AUTO_TEST_CASE(twenty_restarts_leave_a_bounded_number_of_files) {
   temp_dir dir;
   auto data = dir / "orders";
   size_t after_first = 0;
+  held_port users_down;
   for (int i = 0; i < 20; ++i) {
-    auto port = free_port();
+    auto from = file_size_or_0(dir / "out.log");
     child_process p{bin_dir() / "order_node",
-                    {"--port=" + std::to_string(port),
-                     "--data-dir=" + data.string(),
-                     "--users-port=" + std::to_string(free_port())},
+                    {"--port=0", "--data-dir=" + data.string(),
+                     "--users-port=" + std::to_string(users_down.port())},
                     dir / "out.log"};
-    BOOST_REQUIRE_MESSAGE(wait_until([&] { return port_open(port); }, 10s),
-                          read_all(dir / "out.log"));
+    BOOST_REQUIRE_MESSAGE(
+        wait_for_listening_port(p, dir / "out.log", from, 10s) != 0,
+        read_all(dir / "out.log"));
     p.signal(SIGTERM);
     BOOST_REQUIRE_EQUAL(p.wait(10s), 0);
     if (i == 0)

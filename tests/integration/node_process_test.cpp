@@ -1,5 +1,6 @@
 // How a node process starts and stops: flags, config file, failures.
 
+#include "support/cluster.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -47,17 +48,14 @@ BOOST_AUTO_TEST_CASE(a_bad_flag_exits_1_with_a_one_line_reason) {
 }
 
 BOOST_AUTO_TEST_CASE(a_port_in_use_exits_1_naming_the_port) {
-  auto port = free_port();
-  auto first = run("user_node", {"--port=" + std::to_string(port),
-                                 "--data-dir=" + (dir / "a").string()});
-  BOOST_REQUIRE(wait_until([&] { return port_open(port); }, 10s));
-  auto second = run("user_node", {"--port=" + std::to_string(port),
-                                  "--data-dir=" + (dir / "b").string()});
-  BOOST_CHECK_EQUAL(second.wait(10s), 1);
-  BOOST_CHECK(output().find("cannot listen on 127.0.0.1:" +
-                            std::to_string(port)) != std::string::npos);
-  first.signal(SIGTERM);
-  BOOST_CHECK_EQUAL(first.wait(10s), 0);
+  held_port busy{true};
+  auto port = std::to_string(busy.port());
+  auto p = run("user_node",
+               {"--port=" + port, "--data-dir=" + (dir / "a").string()});
+  BOOST_CHECK_EQUAL(p.wait(10s), 1);
+  BOOST_CHECK_MESSAGE(output().find("cannot listen on 127.0.0.1:" + port) !=
+                          std::string::npos,
+                      output());
 }
 
 BOOST_AUTO_TEST_CASE(an_unusable_data_dir_exits_1_naming_the_path) {
@@ -70,17 +68,49 @@ BOOST_AUTO_TEST_CASE(an_unusable_data_dir_exits_1_naming_the_path) {
 
 BOOST_AUTO_TEST_CASE(
     reads_its_options_from_a_config_file_and_stops_on_sigterm) {
-  auto port = free_port();
-  std::ofstream{dir / "node.ini"} << "[global]\nport=" << port
+  // port=0: the node binds a port of the kernel's choosing and prints it.
+  std::ofstream{dir / "node.ini"} << "[global]\nport=0"
                                   << "\ndata-dir=\"" << (dir / "users").string()
                                   << "\"\nhash-ops=1\n";
   auto p = run("user_node", {"--config-file=" + (dir / "node.ini").string()});
-  BOOST_REQUIRE_MESSAGE(wait_until([&] { return port_open(port); }, 10s),
-                        output());
+  auto port = wait_for_listening_port(p, dir / "out.log", 0, 10s);
+  BOOST_REQUIRE_MESSAGE(port != 0, output());
+  BOOST_CHECK(port_open(port));
   BOOST_CHECK(std::filesystem::exists(dir / "users" / "CURRENT"));
   p.signal(SIGTERM);
   BOOST_CHECK_EQUAL(p.wait(10s), 0);
   BOOST_CHECK(output().find("store closed") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(test_cluster)
+
+BOOST_AUTO_TEST_CASE(
+    a_node_keeps_the_port_it_printed_when_it_first_started_across_kill9) {
+  cluster c;
+  c.start(node::users);
+  auto port = c.port(node::users);
+  auto line = "user_node listening on 127.0.0.1:" + std::to_string(port);
+  BOOST_CHECK_MESSAGE(c.log(node::users).find(line) != std::string::npos,
+                      c.log(node::users));
+  c.kill9(node::users);
+  c.start(node::users);
+  BOOST_CHECK_EQUAL(c.port(node::users), port);
+  auto log = c.log(node::users);
+  BOOST_CHECK_MESSAGE(log.find(line) != log.rfind(line), log);
+  BOOST_CHECK(port_open(port));
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_peer_needed_before_it_started_gets_a_port_that_refuses_until_it_starts) {
+  cluster c;
+  c.start(node::orders);
+  auto users = c.port(node::users);
+  BOOST_CHECK(!port_open(users));
+  c.start(node::users);
+  BOOST_CHECK_EQUAL(c.port(node::users), users);
+  BOOST_CHECK(port_open(users));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

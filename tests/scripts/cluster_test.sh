@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # Drives scripts/cluster.sh the way a user does: up (twice), a curl of each
 # endpoint, status, stop/start of one node, down. Hermetic: temp home, free
-# ports. Usage: cluster_test.sh BUILD_DIR
+# ports; uses the binaries in BUILD_DIR as they are, never builds.
+# Usage: cluster_test.sh BUILD_DIR
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export MICROSHOP_BUILD_DIR=$1
-MICROSHOP_HOME=$(mktemp -d)
+export MICROSHOP_BUILD_DIR=$1 MICROSHOP_NO_BUILD=1
+# A space in the home: every node flag must reach the node as one argument.
+MICROSHOP_HOME=$(mktemp -d "${TMPDIR:-/tmp}/microshop cluster.XXXXXX")
 export MICROSHOP_HOME
 export MICROSHOP_USERS_FLAGS="--hash-ops=1 --hash-mem-kib=8"
-trap '"$root/scripts/cluster.sh" down >/dev/null 2>&1 || true; rm -rf "$MICROSHOP_HOME"' EXIT
+# Every tool that installs or builds fails and leaves a mark when called.
+shims=$(mktemp -d)
+trap '"$root/scripts/cluster.sh" down >/dev/null 2>&1 || true; rm -rf "$MICROSHOP_HOME" "$shims"' EXIT
+for tool in apt-get apt dpkg-query sudo cmake ninja make; do
+  printf '#!/bin/sh\necho "%s $*" >>"%s/called"\nexit 1\n' "$tool" "$shims" >"$shims/$tool"
+  chmod +x "$shims/$tool"
+done
+export PATH="$shims:$PATH"
 
 # shellcheck source=scripts/lib.sh
 source "$root/scripts/lib.sh"
@@ -55,4 +64,15 @@ done
 expect 200 GET "/api/users/$uid" >/dev/null
 cluster down >/dev/null
 [[ $(cluster status | grep -c running) == 0 ]] || fail "still running after down"
+[[ -d "$MICROSHOP_HOME/data/users" && -d "$MICROSHOP_HOME/data/orders" ]] ||
+  fail "data not under MICROSHOP_HOME: $(ls -R "$MICROSHOP_HOME")"
+
+# Without MICROSHOP_HOME the home is <checkout>/var, wherever the caller is:
+# run a copy of the scripts from another directory.
+copy="$MICROSHOP_HOME/checkout"
+mkdir -p "$copy" "$MICROSHOP_HOME/elsewhere"
+cp -r "$root/scripts" "$copy/"
+(cd "$MICROSHOP_HOME/elsewhere" && env -u MICROSHOP_HOME "$copy/scripts/cluster.sh" status >/dev/null)
+[[ -d $copy/var && ! -e $MICROSHOP_HOME/elsewhere/var ]] || fail "default home is not <checkout>/var"
+[[ ! -e $shims/called ]] || fail "cluster.sh installed or built: $(cat "$shims/called")"
 echo "cluster_test: 1 passed, 0 failed"

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <netinet/in.h>
-#include <random>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <sys/socket.h>
@@ -43,20 +43,21 @@ sockaddr_in loopback(uint16_t port) {
 
 } // namespace
 
-uint16_t free_port() {
-  // Below Linux's ephemeral range (32768-60999): a port the kernel hands to
-  // an outgoing connection later could otherwise collide with a node's.
-  static std::mt19937 rng{std::random_device{}()};
-  for (;;) {
-    auto port = static_cast<uint16_t>(20000 + rng() % 12000);
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    auto addr = loopback(port);
-    bool free =
-        ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-    ::close(fd);
-    if (free)
-      return port;
-  }
+held_port::held_port(bool listen) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  auto addr = loopback(0);
+  socklen_t len = sizeof(addr);
+  if (fd_ < 0 ||
+      ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      (listen && ::listen(fd_, 1) != 0) ||
+      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    throw std::runtime_error("cannot hold a port on 127.0.0.1");
+  port_ = ntohs(addr.sin_port);
+}
+
+held_port::~held_port() {
+  if (fd_ >= 0)
+    ::close(fd_);
 }
 
 bool wait_until(const std::function<bool()>& pred,
@@ -120,9 +121,8 @@ void child_process::signal(int sig) {
   ::kill(pid_, sig);
   // A process that got SIGSTOP can still run a thread (and answer) for a
   // while on a busy machine: wait until every thread has stopped.
-  if (sig == SIGSTOP &&
-      !wait_until([&] { return all_threads_stopped(pid_); },
-                  std::chrono::seconds(5)))
+  if (sig == SIGSTOP && !wait_until([&] { return all_threads_stopped(pid_); },
+                                    std::chrono::seconds(5)))
     throw std::runtime_error("process " + std::to_string(pid_) +
                              " did not stop");
 }
@@ -151,6 +151,33 @@ int child_process::wait(std::chrono::milliseconds timeout) {
 
 bool child_process::running() {
   return wait(std::chrono::milliseconds(0)) < 0;
+}
+
+std::uintmax_t file_size_or_0(const std::filesystem::path& file) {
+  std::error_code ec;
+  auto n = std::filesystem::file_size(file, ec);
+  return ec ? 0 : n;
+}
+
+uint16_t wait_for_listening_port(child_process& p,
+                                 const std::filesystem::path& log,
+                                 std::uintmax_t from,
+                                 std::chrono::milliseconds timeout) {
+  static const std::regex line{R"( listening on (?:http://)?[^\s]*:(\d+)\n)"};
+  uint16_t port = 0;
+  wait_until(
+      [&] {
+        std::ifstream in{log};
+        in.seekg(static_cast<std::streamoff>(from));
+        std::string text{std::istreambuf_iterator<char>{in}, {}};
+        if (std::smatch m; std::regex_search(text, m, line)) {
+          port = static_cast<uint16_t>(std::stoul(m[1].str()));
+          return true;
+        }
+        return !p.running();
+      },
+      timeout);
+  return port;
 }
 
 std::filesystem::path bin_dir() {

@@ -10,8 +10,24 @@
 
 namespace microshop::testing {
 
-/// A free TCP port on 127.0.0.1 at the time of the call.
-uint16_t free_port();
+/// A TCP port on 127.0.0.1 that this process holds until the object goes
+/// away, so that nothing else can bind it meanwhile. Unless `listen`, a
+/// connect to it is refused: a stand-in for a node that is down.
+class held_port {
+public:
+  explicit held_port(bool listen = false);
+  ~held_port();
+  held_port(const held_port&) = delete;
+  held_port& operator=(const held_port&) = delete;
+
+  uint16_t port() const {
+    return port_;
+  }
+
+private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+};
 
 /// Polls `pred` every 10 ms until it holds or `timeout` passes; returns
 /// whether it held.
@@ -58,6 +74,17 @@ private:
   pid_t pid_ = -1;
   int status_ = -1;
 };
+
+/// Waits up to `timeout` for a line "<node> listening on [http://]HOST:PORT"
+/// that `log` gained past its first `from` bytes; PORT, or 0 if `p` exited
+/// or no such line came in time.
+uint16_t wait_for_listening_port(child_process& p,
+                                 const std::filesystem::path& log,
+                                 std::uintmax_t from,
+                                 std::chrono::milliseconds timeout);
+
+/// The size of `file`, 0 if it does not exist.
+std::uintmax_t file_size_or_0(const std::filesystem::path& file);
 
 /// The directory of the built node executables.
 std::filesystem::path bin_dir();
