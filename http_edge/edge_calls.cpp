@@ -225,28 +225,23 @@ void on_calls_tick(edge_broker* self, clock::time_point now) {
 
 bool on_node_down(edge_broker* self, const caf::down_msg& dm) {
   auto& st = self->state;
-  // Requests gathered for the lost node are answered 503 and never sent.
-  if (st.users.on_down(dm)) {
-    std::cerr << "edge_node: lost the user node; answering 503 and "
-                 "reconnecting"
-              << std::endl;
-    st.user_gets.on_node_lost();
-    st.user_reads.reset();
-    fail_pending(self, waits_on::users, "User");
-    st.users.poll(self);
+  // Everything waiting on the lost node is answered 503 at once; requests
+  // gathered for it are never sent.
+  auto lost = [&](auto& link, auto& batch, call_gate& reads, waits_on node,
+                  std::string_view service) {
+    if (!link.on_down(dm))
+      return false;
+    std::cerr << "edge_node: lost the " << service
+              << " node; answering 503 and reconnecting" << std::endl;
+    batch.on_node_lost();
+    reads.reset();
+    fail_pending(self, node, service == "user" ? "User" : "Order");
+    link.poll(self);
     return true;
-  }
-  if (st.orders.on_down(dm)) {
-    std::cerr << "edge_node: lost the order node; answering 503 and "
-                 "reconnecting"
-              << std::endl;
-    st.order_creates.on_node_lost();
-    st.order_reads.reset();
-    fail_pending(self, waits_on::orders, "Order");
-    st.orders.poll(self);
-    return true;
-  }
-  return false;
+  };
+  return lost(st.users, st.user_gets, st.user_reads, waits_on::users, "user") ||
+         lost(st.orders, st.order_creates, st.order_reads, waits_on::orders,
+              "order");
 }
 
 } // namespace microshop::http_edge
