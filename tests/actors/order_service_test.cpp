@@ -147,11 +147,15 @@ struct order_service_fixture {
   /// answer shows up once the scheduler ran the actors involved.
   template <class T, class... Ts> answer<T> ask(Ts... xs) {
     auto out = std::make_shared<std::optional<caf::expected<T>>>();
-    clients.push_back(sys.spawn([=, this](caf::event_based_actor* self) {
-      self->request(orders, caf::infinite, xs...)
-          .then([=](T& x) { *out = std::move(x); },
-                [=](caf::error& err) { *out = caf::expected<T>{err}; });
-    }));
+    // The service goes in as an argument: CAF 0.17's spawn of a function
+    // without arguments binds a reference to a null tuple (UBSan).
+    clients.push_back(sys.spawn(
+        [=](caf::event_based_actor* self, const order_actor& service) {
+          self->request(service, caf::infinite, xs...)
+              .then([=](T& x) { *out = std::move(x); },
+                    [=](caf::error& err) { *out = caf::expected<T>{err}; });
+        },
+        orders));
     return out;
   }
 
