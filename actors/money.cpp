@@ -33,7 +33,7 @@ std::string format_cents(uint64_t cents) {
   return text;
 }
 
-uint64_t total_cents(const std::vector<persistence::line_item>& items) {
+uint64_t total_cents(const std::vector<line_item>& items) {
   uint64_t sum = 0;
   for (const auto& item : items)
     sum += static_cast<uint64_t>(item.price_cents) *

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "persistence/records.hpp"
+#include "actors/order_api.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -26,6 +26,6 @@ std::string format_cents(uint64_t cents);
 
 /// The exact sum of price x quantity over `items`. Cannot overflow for items
 /// within the API's limits (100 x 1e6 x 1e11 < 2^64).
-uint64_t total_cents(const std::vector<persistence::line_item>& items);
+uint64_t total_cents(const std::vector<line_item>& items);
 
 } // namespace microshop::actors

@@ -1,14 +1,12 @@
 #include "actors/validation.hpp"
 
+#include "actors/errc.hpp"
 #include "actors/ids.hpp"
 #include "actors/money.hpp"
-#include "persistence/errc.hpp"
 
 #include <string>
 
 namespace microshop::actors {
-
-using persistence::errc;
 
 namespace {
 
@@ -89,7 +87,7 @@ caf::error validate(const new_user& x) {
 
 caf::error validate(const new_order& x) {
   if (!is_valid_id(x.user_id))
-    return caf::make_error(errc::user_not_found, "User not found");
+    return not_found(errc::user_not_found);
   if (x.products.empty() || x.products.size() > max_products)
     return invalid("products must have 1 to 100 items");
   for (size_t i = 0; i < x.products.size(); ++i) {

@@ -1,13 +1,13 @@
 #include "http_edge/json_reader.hpp"
 
-#include "persistence/errc.hpp"
+#include "actors/errc.hpp"
 
 #include <algorithm>
 #include <caf/error.hpp>
 
 namespace microshop::http_edge {
 
-using persistence::errc;
+using actors::errc;
 using json = nlohmann::json;
 
 namespace {

@@ -1,11 +1,11 @@
 #include "http_edge/request_body.hpp"
 
+#include "actors/errc.hpp"
 #include "actors/ids.hpp"
 #include "actors/money.hpp"
 #include "actors/validation.hpp"
 #include "http_edge/json_reader.hpp"
 #include "http_edge/router.hpp"
-#include "persistence/errc.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -13,7 +13,7 @@
 
 namespace microshop::http_edge {
 
-using persistence::errc;
+using actors::errc;
 using json = nlohmann::json;
 
 namespace {
@@ -39,7 +39,7 @@ caf::error parse_item(const json_body& body, const json& j,
   if (!j.is_object())
     return invalid(field + " must be an object");
   if (auto err = string_field(j, "productId", out.product_id))
-    return invalid(field + "." + persistence::error_text(err));
+    return invalid(field + "." + actors::error_text(err));
   auto q = j.find("quantity");
   if (q == j.end() || q->is_null())
     return invalid(field + ".quantity is required");

@@ -3,7 +3,6 @@
 
 #include "actors/order_service.hpp"
 #include "nodes/node_main.hpp"
-#include "persistence/errc.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
@@ -39,7 +38,7 @@ int main(int argc, char** argv) {
   auto store =
       persistence::order_store::open(cfg.data_dir, cfg.store_options());
   if (!store)
-    return nodes::fail("order_node", persistence::error_text(store.error()));
+    return nodes::fail("order_node", store.error().detail);
   caf::actor_system sys{cfg};
   actors::order_service_config svc_cfg;
   svc_cfg.users = {cfg.users_host, cfg.users_port};

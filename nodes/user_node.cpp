@@ -2,7 +2,6 @@
 
 #include "actors/user_service.hpp"
 #include "nodes/node_main.hpp"
-#include "persistence/errc.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
@@ -44,7 +43,7 @@ int main(int argc, char** argv) {
     return *rc;
   auto store = persistence::user_store::open(cfg.data_dir, cfg.store_options());
   if (!store)
-    return nodes::fail("user_node", persistence::error_text(store.error()));
+    return nodes::fail("user_node", store.error().detail);
   caf::actor_system sys{cfg};
   actors::user_service_config svc_cfg;
   svc_cfg.cost = {cfg.hash_ops, cfg.hash_mem_kib * 1024};

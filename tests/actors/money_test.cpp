@@ -46,7 +46,7 @@ BOOST_AUTO_TEST_CASE(formats_without_float_noise_or_trailing_zeros) {
 }
 
 BOOST_AUTO_TEST_CASE(totals_are_exact_sums_in_cents) {
-  std::vector<microshop::persistence::line_item> items{
+  std::vector<microshop::actors::line_item> items{
       {"a", 1, 10}, {"b", 1, 10}, {"c", 1, 10}};
   BOOST_CHECK_EQUAL(format_cents(total_cents(items)), "0.3");
   items.assign(100, {"max", 1'000'000, 100'000'000'000});

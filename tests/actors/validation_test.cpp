@@ -1,13 +1,13 @@
+#include "actors/errc.hpp"
 #include "actors/ids.hpp"
 #include "actors/validation.hpp"
-#include "persistence/errc.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 using namespace microshop::actors;
-using microshop::persistence::errc;
-using microshop::persistence::error_text;
-using microshop::persistence::is;
+using microshop::actors::errc;
+using microshop::actors::error_text;
+using microshop::actors::is;
 
 namespace {
 

@@ -1,16 +1,16 @@
+#include "actors/errc.hpp"
 #include "actors/ids.hpp"
 #include "http_edge/api.hpp"
-#include "http_edge/request_body.hpp"
 #include "http_edge/json_out.hpp"
-#include "persistence/errc.hpp"
+#include "http_edge/request_body.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <caf/sec.hpp>
 
 using namespace microshop;
 using namespace microshop::http_edge;
-using persistence::errc;
-using persistence::error_text;
+using actors::errc;
+using actors::error_text;
 
 BOOST_AUTO_TEST_SUITE(api)
 

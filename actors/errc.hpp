@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-namespace microshop::persistence {
+namespace microshop::actors {
 
 /// The domain's error codes; every failure in microshop is one of these or a
 /// CAF system error (`caf::sec`). The context of an error carries one
@@ -38,6 +38,10 @@ std::string error_text(const caf::error& err);
 /// Returns true when `err` is the domain error `code`.
 bool is(const caf::error& err, errc code);
 
-} // namespace microshop::persistence
+/// `errc::user_not_found` "User not found" or `errc::order_not_found` "Order
+/// not found": the one wording of each.
+caf::error not_found(errc code);
 
-CAF_ERROR_CODE_ENUM(microshop::persistence::errc, "microshop")
+} // namespace microshop::actors
+
+CAF_ERROR_CODE_ENUM(microshop::actors::errc, "microshop")
