@@ -5,6 +5,7 @@
 #include <caf/message.hpp>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace microshop::actors {
 
@@ -37,6 +38,10 @@ std::string error_text(const caf::error& err);
 
 /// Returns true when `err` is the domain error `code`.
 bool is(const caf::error& err, errc code);
+
+/// `errc::invalid` with the message `field` + `rule`, e.g. ("products[2].",
+/// `limits::quantity_rule`) or a whole message in `field`.
+caf::error invalid(std::string_view field, std::string_view rule = {});
 
 /// `errc::user_not_found` "User not found" or `errc::order_not_found` "Order
 /// not found": the one wording of each.

@@ -3,7 +3,6 @@
 #include "actors/errc.hpp"
 #include "actors/ids.hpp"
 #include "actors/money.hpp"
-#include "actors/validation.hpp"
 #include "http_edge/json_out.hpp"
 #include "http_edge/router.hpp"
 
