@@ -17,7 +17,6 @@ namespace {
 /// before http_parser's own 80 KiB header limit would.
 constexpr size_t slice_bytes = size_t{16} * 1024;
 
-
 } // namespace
 
 struct request_parser::impl {
@@ -65,7 +64,7 @@ struct request_parser::impl {
       }
       auto& name = self.current.headers.back().first;
       for (size_t i = 0; i < n; ++i)
-        name.push_back(lower(at[i]));
+        name.push_back(to_lower(at[i]));
       return self.count_header(n + 4);
     };
     settings.on_header_value = [](http_parser* p, const char* at, size_t n) {

@@ -1,6 +1,7 @@
 // The order node: the order service over its own RocksDB, published over
 // BASP; it verifies users with the user node.
 
+#include "actors/defaults.hpp"
 #include "actors/order_service.hpp"
 #include "nodes/node_main.hpp"
 
@@ -15,11 +16,13 @@ using namespace microshop;
 
 class order_node_config : public nodes::store_node_config {
 public:
-  std::string users_host = "127.0.0.1";
-  uint16_t users_port = 7101;
+  std::string users_host{actors::defaults::host};
+  uint16_t users_port = actors::defaults::user_node_port;
   caf::timespan verify_timeout = std::chrono::seconds(2);
 
-  order_node_config() : store_node_config("var/data/orders", 7102) {
+  order_node_config()
+      : store_node_config("var/data/orders",
+                          actors::defaults::order_node_port) {
     opt_group{custom_options_, "global"}
         .add(users_host, "users-host", "host of the user node")
         .add(users_port, "users-port", "port of the user node")

@@ -1,5 +1,6 @@
 // The user node: the user service over its own RocksDB, published over BASP.
 
+#include "actors/defaults.hpp"
 #include "actors/user_service.hpp"
 #include "nodes/node_main.hpp"
 
@@ -21,7 +22,8 @@ public:
   size_t hash_queue = 16;
   caf::timespan hash_max_wait = std::chrono::seconds(4);
 
-  user_node_config() : store_node_config("var/data/users", 7101) {
+  user_node_config()
+      : store_node_config("var/data/users", actors::defaults::user_node_port) {
     opt_group{custom_options_, "global"}
         .add(hash_ops, "hash-ops", "Argon2id passes (t)")
         .add(hash_mem_kib, "hash-mem-kib", "Argon2id memory in KiB (m)")
