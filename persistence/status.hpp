@@ -23,8 +23,7 @@ enum class store_errc : uint8_t {
 };
 
 /// A failed store operation, or none when default-constructed; true when it
-/// is a failure, so that `if (auto err = store.insert(x))` reads as with
-/// `caf::error`.
+/// is a failure, so that `if (auto err = store.insert(x))` reads naturally.
 struct store_error {
   store_errc code = store_errc::none;
   std::string detail;
