@@ -1,5 +1,7 @@
 #include "actors/ids.hpp"
 
+#include "actors/ascii.hpp"
+
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
@@ -11,12 +13,9 @@ namespace {
 
 constexpr char hex_digits[] = "0123456789abcdef";
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  return -1;
+/// The value of a lowercase hex digit, or -1 (ids are lowercase only).
+int lower_hex_value(char c) {
+  return c >= 'A' && c <= 'F' ? -1 : actors::hex_value(c);
 }
 
 uint64_t random_u64() {
@@ -97,11 +96,11 @@ bool is_valid_id(std::string_view text) {
     if (i == 8 || i == 13 || i == 18 || i == 23) {
       if (text[i] != '-')
         return false;
-    } else if (hex_value(text[i]) < 0) {
+    } else if (lower_hex_value(text[i]) < 0) {
       return false;
     }
   }
-  auto variant = hex_value(text[19]);
+  auto variant = lower_hex_value(text[19]);
   return text[14] == '7' && variant >= 8 && variant <= 11;
 }
 
@@ -110,7 +109,7 @@ int64_t id_time_ms(std::string_view id) {
   for (size_t i = 0; i < 13; ++i) {
     if (i == 8)
       continue;
-    ms = (ms << 4) | hex_value(id[i]);
+    ms = (ms << 4) | actors::hex_value(id[i]);
   }
   return ms;
 }

@@ -1,11 +1,12 @@
 #include "actors/money.hpp"
 
 #include <cmath>
+#include <limits>
 
 namespace microshop::actors {
 
 std::optional<int64_t> cents_from_number(double value) {
-  if (!std::isfinite(value) || value < 0.0 || value > 1e9)
+  if (!std::isfinite(value) || std::fabs(value) > max_convertible_units)
     return std::nullopt;
   auto cents = std::llround(value * 100.0);
   // Division is correctly rounded: c / 100.0 is the double nearest to the
@@ -16,7 +17,8 @@ std::optional<int64_t> cents_from_number(double value) {
 }
 
 std::optional<int64_t> cents_from_integer(int64_t value) {
-  if (value < 0 || value > max_price_cents / 100)
+  constexpr auto bound = std::numeric_limits<int64_t>::max() / 100;
+  if (value < -bound || value > bound)
     return std::nullopt;
   return value * 100;
 }
@@ -33,7 +35,7 @@ std::string format_cents(uint64_t cents) {
   return text;
 }
 
-uint64_t total_cents(const std::vector<persistence::line_item>& items) {
+uint64_t total_cents(const std::vector<line_item>& items) {
   uint64_t sum = 0;
   for (const auto& item : items)
     sum += static_cast<uint64_t>(item.price_cents) *

@@ -4,20 +4,46 @@
 // node.
 
 #include "actors/atoms.hpp"
-#include "persistence/records.hpp"
+#include "actors/page.hpp"
 
 #include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 namespace microshop::actors {
 
-using persistence::line_item;
-using persistence::page;
-using order = persistence::order_record;
+/// One product line of an order; money is in integer cents.
+struct line_item {
+  std::string product_id;
+  int64_t quantity = 0;
+  int64_t price_cents = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, line_item& x) {
+  return f(caf::meta::type_name("microshop::line_item"), x.product_id,
+           x.quantity, x.price_cents);
+}
+
+/// An accepted order; `total_cents` is the exact sum of price x quantity.
+struct order {
+  std::string id;
+  std::string user_id;
+  std::vector<line_item> products;
+  uint64_t total_cents = 0;
+  std::string status;
+  int64_t created_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order& x) {
+  return f(caf::meta::type_name("microshop::order"), x.id, x.user_id,
+           x.products, x.total_cents, x.status, x.created_ms);
+}
 
 /// An order to create: prices are already exact cents.
 struct new_order {

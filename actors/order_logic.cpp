@@ -1,15 +1,13 @@
 #include "actors/order_logic.hpp"
 
+#include "actors/errc.hpp"
 #include "actors/ids.hpp"
 #include "actors/money.hpp"
-#include "actors/validation.hpp"
-#include "persistence/errc.hpp"
+#include "actors/wire_mapping.hpp"
 
 namespace microshop::actors {
 
-caf::expected<order> make_order(const new_order& x) {
-  if (auto err = validate(x))
-    return err;
+order make_order(const new_order& x) {
   order o;
   o.id = new_id();
   o.user_id = x.user_id;
@@ -23,51 +21,51 @@ caf::expected<order> make_order(const new_order& x) {
 std::vector<order_result> store_orders(persistence::order_store& store,
                                        const std::vector<new_order>& xs) {
   std::vector<order_result> out(xs.size());
-  std::vector<order> made;
-  std::vector<size_t> made_at;
-  made.reserve(xs.size());
-  made_at.reserve(xs.size());
-  for (size_t i = 0; i < xs.size(); ++i) {
-    if (auto o = make_order(xs[i])) {
-      made.push_back(std::move(*o));
-      made_at.push_back(i);
-    } else {
-      out[i].err = std::move(o.error());
-    }
-  }
-  auto err = store.insert_all(made);
-  for (size_t j = 0; j < made.size(); ++j) {
+  std::vector<persistence::order_record> records;
+  records.reserve(xs.size());
+  for (const auto& x : xs)
+    records.push_back(to_record(make_order(x)));
+  auto err = to_error(store.insert_all(records), errc::order_not_found);
+  for (size_t i = 0; i < records.size(); ++i) {
     if (err)
-      out[made_at[j]].err = err;
+      out[i].err = err;
     else
-      out[made_at[j]].value = std::move(made[j]);
+      out[i].value = to_wire(std::move(records[i]));
   }
   return out;
 }
 
 caf::expected<order_page> list_orders(const persistence::order_store& store,
                                       const order_query& q, size_t max_bytes) {
+  auto window = to_store(q.window);
   auto result = q.user_id.empty()
-                    ? store.list(q.window, max_bytes)
-                    : store.list_by_user(q.user_id, q.window, max_bytes);
+                    ? store.list(window, max_bytes)
+                    : store.list_by_user(q.user_id, window, max_bytes);
   if (!result)
-    return std::move(result.error());
-  return order_page{std::move(result->items), result->more};
+    return to_error(result.error(), errc::order_not_found);
+  order_page out;
+  out.more = result->more;
+  out.items.reserve(result->items.size());
+  for (auto& rec : result->items)
+    out.items.push_back(to_wire(std::move(rec)));
+  return out;
 }
 
 size_t estimated_wire_size(const order_page& x) {
   size_t n = 0;
   for (auto& o : x.items)
-    n += persistence::estimated_wire_size(o);
+    n += estimated_wire_size(o);
   return n;
 }
 
 caf::expected<order> find_order(const persistence::order_store& store,
                                 const std::string& id) {
   if (!is_valid_id(id))
-    return caf::make_error(persistence::errc::order_not_found,
-                           "Order not found");
-  return store.get(id);
+    return not_found(errc::order_not_found);
+  auto rec = store.get(id);
+  if (!rec)
+    return to_error(rec.error(), errc::order_not_found);
+  return to_wire(std::move(*rec));
 }
 
 } // namespace microshop::actors

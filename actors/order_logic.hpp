@@ -9,17 +9,17 @@
 
 namespace microshop::actors {
 
-/// The order `x` becomes once accepted: validated, with a new id, its exact
-/// total, status "pending" and its creation time; or the first broken rule.
-caf::expected<order> make_order(const new_order& x);
+/// The order `x` (which `validate` accepted) becomes once accepted: a new
+/// id, its exact total, status "pending" and its creation time.
+order make_order(const new_order& x);
 
-/// Makes every order of `xs` (see `make_order`) and stores the valid ones in
-/// one atomic write: one result per order, in order; the stored order, its
-/// broken rule, or the write's error.
+/// Makes every order of `xs` (each accepted by `validate`; see `make_order`)
+/// and stores them in one atomic write: one result per order, in order; the
+/// stored order, or the write's error.
 std::vector<order_result> store_orders(persistence::order_store& store,
                                        const std::vector<new_order>& xs);
 
-/// The most a list answer holds by `persistence::estimated_wire_size`.
+/// The most a list answer holds by `estimated_wire_size`.
 constexpr size_t default_list_budget = size_t{1} << 20;
 
 /// The orders `q` asks for, oldest first: at most `q.window.limit` and, past

@@ -1,9 +1,9 @@
 #include "actors/order_service.hpp"
 
+#include "actors/errc.hpp"
 #include "actors/order_logic.hpp"
 #include "actors/user_api.hpp"
 #include "actors/validation.hpp"
-#include "persistence/errc.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -17,7 +17,6 @@ namespace microshop::actors {
 
 namespace {
 
-using persistence::errc;
 using store_ptr = std::shared_ptr<persistence::order_store>;
 
 constexpr auto tick_interval = std::chrono::milliseconds(100);
@@ -123,8 +122,7 @@ void create_orders(front_ptr self, const store_ptr& store,
                 verified.push_back(std::move(b->orders[i]));
                 verified_at.push_back(i);
               } else {
-                b->results[i].err =
-                    caf::make_error(errc::user_not_found, "User not found");
+                b->results[i].err = not_found(errc::user_not_found);
               }
             }
             // Ids and createdAt are taken now, when the orders are stored,

@@ -1,7 +1,7 @@
 #include "actors/password.hpp"
 
+#include "actors/errc.hpp"
 #include "actors/ids.hpp"
-#include "persistence/errc.hpp"
 
 #include <sodium.h>
 
@@ -17,8 +17,7 @@ caf::expected<std::string> hash_password(std::string_view password,
   char out[crypto_pwhash_STRBYTES];
   if (crypto_pwhash_str_alg(out, password.data(), password.size(), cost.ops,
                             cost.mem_bytes, crypto_pwhash_ALG_ARGON2ID13) != 0)
-    return caf::make_error(persistence::errc::storage,
-                           "password hashing ran out of memory");
+    return caf::make_error(errc::storage, "password hashing ran out of memory");
   return std::string{out};
 }
 

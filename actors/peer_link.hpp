@@ -1,5 +1,7 @@
 #pragma once
 
+#include "actors/defaults.hpp"
+
 #include <algorithm>
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
@@ -17,7 +19,7 @@ namespace microshop::actors {
 
 /// Where a peer node publishes its actor.
 struct peer_address {
-  std::string host = "127.0.0.1";
+  std::string host{defaults::host};
   uint16_t port = 0;
 };
 

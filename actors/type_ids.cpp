@@ -1,6 +1,6 @@
 #include "actors/type_ids.hpp"
 
-#include "persistence/errc.hpp"
+#include "actors/errc.hpp"
 
 #include <caf/actor_system_config.hpp>
 #include <caf/message.hpp>
@@ -15,7 +15,7 @@ void add_message_types(caf::actor_system_config& cfg) {
       caf::atom("microshop"),
       [](uint8_t code, caf::atom_value, const caf::message& ctx) {
         std::string out = "microshop: ";
-        out += persistence::to_string(static_cast<persistence::errc>(code));
+        out += to_string(static_cast<errc>(code));
         if (ctx.size() == 1 && ctx.match_element<std::string>(0)) {
           out += " (";
           out += ctx.get_as<std::string>(0);

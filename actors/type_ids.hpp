@@ -11,12 +11,12 @@
 
 CAF_BEGIN_TYPE_ID_BLOCK(microshop, caf::first_custom_type_id)
 
-  CAF_ADD_TYPE_ID(microshop, (microshop::persistence::page))
+  CAF_ADD_TYPE_ID(microshop, (microshop::actors::page))
   CAF_ADD_TYPE_ID(microshop, (microshop::actors::new_user))
   CAF_ADD_TYPE_ID(microshop, (microshop::actors::user))
   CAF_ADD_TYPE_ID(microshop, (microshop::actors::user_page))
   CAF_ADD_TYPE_ID(microshop, (microshop::actors::new_order))
-  CAF_ADD_TYPE_ID(microshop, (microshop::persistence::order_record))
+  CAF_ADD_TYPE_ID(microshop, (microshop::actors::order))
   CAF_ADD_TYPE_ID(microshop, (microshop::actors::order_query))
   CAF_ADD_TYPE_ID(microshop, (microshop::actors::order_page))
   CAF_ADD_TYPE_ID(microshop, (microshop::actors::user_result))

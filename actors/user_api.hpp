@@ -3,7 +3,7 @@
 // The user service's contract: what crosses the wire to and from the user node.
 
 #include "actors/atoms.hpp"
-#include "persistence/records.hpp"
+#include "actors/page.hpp"
 
 #include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
@@ -14,8 +14,6 @@
 #include <vector>
 
 namespace microshop::actors {
-
-using persistence::page;
 
 /// A user to create, as the client sent it.
 struct new_user {

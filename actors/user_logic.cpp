@@ -2,26 +2,19 @@
 
 #include "actors/ids.hpp"
 #include "actors/validation.hpp"
-#include "persistence/errc.hpp"
 
 namespace microshop::actors {
-
-user public_view(const persistence::user_record& rec) {
-  return {rec.id, rec.username, rec.email, rec.created_ms};
-}
 
 caf::error admit_create(const persistence::user_store& store,
                         const new_user& x) {
   if (auto err = validate(x))
     return err;
-  return store.check_unique(x.username, x.email);
+  return to_error(store.check_unique(x.username, x.email));
 }
 
-caf::expected<user> create_user(persistence::user_store& store,
-                                const new_user& x, const pwhash_cost& cost,
-                                pending_ids& ids) {
-  if (auto err = admit_create(store, x))
-    return err;
+caf::expected<user> store_user(persistence::user_store& store,
+                               const new_user& x, const pwhash_cost& cost,
+                               pending_ids& ids) {
   auto hash = hash_password(x.password, cost);
   if (!hash)
     return std::move(hash.error());
@@ -33,8 +26,16 @@ caf::expected<user> create_user(persistence::user_store& store,
   rec.password_hash = std::move(*hash);
   rec.created_ms = id_time_ms(rec.id);
   if (auto err = store.insert(rec))
+    return to_error(err);
+  return to_wire(rec);
+}
+
+caf::expected<user> create_user(persistence::user_store& store,
+                                const new_user& x, const pwhash_cost& cost,
+                                pending_ids& ids) {
+  if (auto err = admit_create(store, x))
     return err;
-  return public_view(rec);
+  return store_user(store, x, cost, ids);
 }
 
 caf::expected<user> create_user(persistence::user_store& store,
@@ -46,11 +47,11 @@ caf::expected<user> create_user(persistence::user_store& store,
 caf::expected<user> find_user(const persistence::user_store& store,
                               const std::string& id) {
   if (!is_valid_id(id))
-    return caf::make_error(persistence::errc::user_not_found, "User not found");
+    return not_found(errc::user_not_found);
   auto rec = store.get(id);
   if (!rec)
-    return std::move(rec.error());
-  return public_view(*rec);
+    return to_error(rec.error());
+  return to_wire(*rec);
 }
 
 user_page
@@ -65,7 +66,7 @@ page_below(const persistence::page_of<persistence::user_record>& records,
       out.more = true;
       break;
     }
-    out.items.push_back(public_view(rec));
+    out.items.push_back(to_wire(rec));
   }
   return out;
 }
@@ -75,9 +76,9 @@ caf::expected<user_page> list_users(const persistence::user_store& store,
   // The watermark first: a user committed after it was taken has an id at
   // or above it, or shows up in the read below.
   auto w = ids.watermark();
-  auto result = store.list(p);
+  auto result = store.list(to_store(p));
   if (!result)
-    return std::move(result.error());
+    return to_error(result.error());
   return page_below(*result, w);
 }
 
@@ -91,7 +92,7 @@ caf::expected<bool> user_exists(const persistence::user_store& store,
                                 const std::string& id) {
   if (!is_valid_id(id))
     return false;
-  return store.contains(id);
+  return to_expected(store.contains(id));
 }
 
 std::vector<user_result> find_users(const persistence::user_store& store,

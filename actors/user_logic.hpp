@@ -3,6 +3,7 @@
 #include "actors/ids.hpp"
 #include "actors/password.hpp"
 #include "actors/user_api.hpp"
+#include "actors/wire_mapping.hpp"
 #include "persistence/user_store.hpp"
 
 #include <caf/expected.hpp>
@@ -16,13 +17,16 @@
 
 namespace microshop::actors {
 
-/// The public view of a stored user: everything but the hash.
-user public_view(const persistence::user_record& rec);
+/// Hashes the password of `x`, which `admit_create` admitted, and stores the
+/// user under an id from `ids` that is in flight from just before the insert
+/// until it is committed or refused; the stored user, or the error (the
+/// insert decides on uniqueness: `errc::duplicate` naming the field).
+caf::expected<user> store_user(persistence::user_store& store,
+                               const new_user& x, const pwhash_cost& cost,
+                               pending_ids& ids);
 
-/// Validates `x`, rejects taken names before paying for a hash, hashes the
-/// password, and stores the user under an id from `ids` that is in flight
-/// from just before the insert until it is committed or refused; the stored
-/// user, or the first error.
+/// `admit_create`, then `store_user`: the user service's create as one call
+/// (the service admits on its front and stores on a hash worker).
 caf::expected<user> create_user(persistence::user_store& store,
                                 const new_user& x, const pwhash_cost& cost,
                                 pending_ids& ids);

@@ -1,8 +1,8 @@
 #include "actors/user_service.hpp"
 
+#include "actors/errc.hpp"
 #include "actors/user_logic.hpp"
 #include "actors/validation.hpp"
-#include "persistence/errc.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -38,7 +38,8 @@ hash_worker(hash_worker_actor::pointer, const store_ptr& store,
   return {
       [=](create_atom, const new_user& x) -> caf::result<user> {
         lower_thread_priority();
-        return create_user(*store, x, cost, *ids);
+        // The front admitted `x` (valid, names not taken): hash and store.
+        return store_user(*store, x, cost, *ids);
       },
   };
 }
@@ -59,7 +60,7 @@ struct front_state {
 using front_pointer = user_actor::stateful_pointer<front_state>;
 
 caf::error overloaded(const char* why) {
-  return caf::make_error(persistence::errc::overloaded, why);
+  return caf::make_error(errc::overloaded, why);
 }
 
 /// Answers a create that waited too long for a hash worker; nothing of it

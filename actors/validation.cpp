@@ -1,14 +1,11 @@
 #include "actors/validation.hpp"
 
+#include "actors/errc.hpp"
 #include "actors/ids.hpp"
-#include "actors/money.hpp"
-#include "persistence/errc.hpp"
 
 #include <string>
 
 namespace microshop::actors {
-
-using persistence::errc;
 
 namespace {
 
@@ -22,10 +19,6 @@ bool is_atext(char c) {
   return is_alnum(c) || specials.find(c) != std::string_view::npos;
 }
 
-caf::error invalid(std::string msg) {
-  return caf::make_error(errc::invalid, std::move(msg));
-}
-
 } // namespace
 
 size_t utf8_length(std::string_view text) {
@@ -37,28 +30,25 @@ size_t utf8_length(std::string_view text) {
 }
 
 caf::error validate_username(std::string_view name) {
-  bool ok = name.size() >= 3 && name.size() <= 32;
+  bool ok = name.size() >= limits::min_username_chars &&
+            name.size() <= limits::max_username_chars;
   for (char c : name)
     ok = ok && (is_alnum(c) || c == '_' || c == '.' || c == '-');
   if (!ok)
-    return invalid("username must be 3 to 32 characters of A-Z, a-z, 0-9, "
-                   "'_', '.' and '-'");
+    return invalid(limits::username_rule);
   return caf::none;
 }
 
 caf::error validate_email(std::string_view email) {
-  auto bad = [] {
-    return invalid("email must be an address like name@example.com of at "
-                   "most 254 characters");
-  };
-  if (email.size() > 254)
+  auto bad = [] { return invalid(limits::email_rule); };
+  if (email.size() > limits::max_email_chars)
     return bad();
   auto at = email.find('@');
   if (at == std::string_view::npos || email.find('@', at + 1) != email.npos)
     return bad();
   auto local = email.substr(0, at);
   auto domain = email.substr(at + 1);
-  if (local.empty() || local.size() > 64)
+  if (local.empty() || local.size() > limits::max_email_local_chars)
     return bad();
   for (char c : local)
     if (!is_atext(c))
@@ -74,8 +64,8 @@ caf::error validate_email(std::string_view email) {
 
 caf::error validate_password(std::string_view password) {
   auto n = utf8_length(password);
-  if (n < 8 || n > 128)
-    return invalid("password must be 8 to 128 characters");
+  if (n < limits::min_password_chars || n > limits::max_password_chars)
+    return invalid(limits::password_rule);
   return caf::none;
 }
 
@@ -89,21 +79,19 @@ caf::error validate(const new_user& x) {
 
 caf::error validate(const new_order& x) {
   if (!is_valid_id(x.user_id))
-    return caf::make_error(errc::user_not_found, "User not found");
-  if (x.products.empty() || x.products.size() > max_products)
-    return invalid("products must have 1 to 100 items");
+    return not_found(errc::user_not_found);
+  if (x.products.empty() || x.products.size() > limits::max_products)
+    return invalid(limits::products_rule);
   for (size_t i = 0; i < x.products.size(); ++i) {
     const auto& p = x.products[i];
     auto field = "products[" + std::to_string(i) + "].";
     if (p.product_id.empty() ||
-        utf8_length(p.product_id) > max_product_id_chars)
-      return invalid(field + "productId must be a non-empty string of at "
-                             "most 64 characters");
-    if (p.quantity < 1 || p.quantity > max_quantity)
-      return invalid(field + "quantity must be an integer from 1 to 1000000");
-    if (p.price_cents < 0 || p.price_cents > max_price_cents)
-      return invalid(field + "price must be a number from 0 to 1000000000 "
-                             "with at most two decimals");
+        utf8_length(p.product_id) > limits::max_product_id_chars)
+      return invalid(field, limits::product_id_rule);
+    if (p.quantity < 1 || p.quantity > limits::max_quantity)
+      return invalid(field, limits::quantity_rule);
+    if (p.price_cents < 0 || p.price_cents > limits::max_price_cents)
+      return invalid(field, limits::price_rule);
   }
   return caf::none;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/limits.hpp"
 #include "actors/order_api.hpp"
 #include "actors/user_api.hpp"
 
@@ -8,11 +9,6 @@
 #include <string_view>
 
 namespace microshop::actors {
-
-/// Limits of API.md.
-constexpr size_t max_products = 100;
-constexpr size_t max_product_id_chars = 64;
-constexpr int64_t max_quantity = 1'000'000;
 
 /// The number of Unicode code points in valid UTF-8 `text`.
 size_t utf8_length(std::string_view text);
@@ -31,12 +27,17 @@ caf::error validate_email(std::string_view email);
 /// error naming "password" (never quoting it).
 caf::error validate_password(std::string_view password);
 
-/// The first broken rule of `x` as `errc::invalid`, or `caf::none`.
+/// The first broken rule of `x` as `errc::invalid`, or `caf::none`. The user
+/// service's one check of a create (the edge checks only the JSON shape).
 caf::error validate(const new_user& x);
 
 /// The first broken rule of `x` as `errc::invalid` naming the field (e.g.
-/// "products[2].quantity"), or `caf::none`. A user id that no user can have
-/// is `errc::user_not_found`.
+/// "products[2].quantity"), or `caf::none`: 1 to `limits::max_products`
+/// items, each with a product id of 1 to `limits::max_product_id_chars`
+/// characters, a quantity of 1 to `limits::max_quantity` and a price of 0 to
+/// `limits::max_price_cents`. A user id that no user can have is
+/// `errc::user_not_found`. The order service's one check of a create (the
+/// edge checks only the JSON shape).
 caf::error validate(const new_order& x);
 
 } // namespace microshop::actors

@@ -1,11 +1,10 @@
 #include "http_edge/api.hpp"
 
+#include "actors/errc.hpp"
 #include "actors/ids.hpp"
 #include "actors/money.hpp"
-#include "actors/validation.hpp"
 #include "http_edge/json_out.hpp"
 #include "http_edge/router.hpp"
-#include "persistence/errc.hpp"
 
 #include <algorithm>
 #include <caf/sec.hpp>
@@ -14,7 +13,7 @@
 
 namespace microshop::http_edge {
 
-using persistence::errc;
+using actors::errc;
 using json = nlohmann::json;
 
 namespace {
@@ -56,7 +55,7 @@ response unavailable(std::string_view service) {
 
 response error_to_response(const caf::error& err, std::string_view service) {
   if (err.category() == caf::atom("microshop")) {
-    auto text = persistence::error_text(err);
+    auto text = actors::error_text(err);
     switch (static_cast<errc>(err.code())) {
     case errc::invalid:
       return error_response(400, text);
@@ -85,7 +84,7 @@ response error_to_response(const caf::error& err, std::string_view service) {
 }
 
 response order_create_error(const caf::error& err) {
-  if (persistence::is(err, errc::user_not_found))
+  if (actors::is(err, errc::user_not_found))
     return error_response(400, "User not found");
   return error_to_response(err, "Order");
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/defaults.hpp"
 #include "actors/peer_link.hpp"
 #include "http_edge/connection.hpp"
 #include "http_edge/request_parser.hpp"
@@ -17,8 +18,8 @@ namespace microshop::http_edge {
 
 struct edge_config {
   /// Where the HTTP API listens.
-  std::string host = "127.0.0.1";
-  uint16_t port = 8080;
+  std::string host{actors::defaults::host};
+  uint16_t port = actors::defaults::http_port;
   /// Where the user and order nodes publish their actors.
   actors::peer_address users;
   actors::peer_address orders;

@@ -1,5 +1,7 @@
 #include "http_edge/http_syntax.hpp"
 
+#include "actors/ascii.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -16,7 +18,7 @@ bool is_digit(char c) {
 }
 
 bool is_hex(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  return actors::hex_value(c) >= 0;
 }
 
 /// RFC 3986 reg-name or IPv4address: unreserved, sub-delims, pct-encoded.
@@ -57,16 +59,6 @@ std::string size_text(size_t n) {
   if (n != 0 && n % 1024 == 0)
     return std::to_string(n / 1024) + " KiB";
   return std::to_string(n) + " bytes";
-}
-
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(),
-                    [](char x, char y) { return lower(x) == lower(y); });
 }
 
 bool is_tchar(char c) {

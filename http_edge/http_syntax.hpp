@@ -1,5 +1,7 @@
 #pragma once
 
+#include "actors/ascii.hpp"
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -12,11 +14,9 @@ namespace microshop::http_edge {
 /// `n` bytes as text: "1 MiB", "8 KiB" or "100 bytes".
 std::string size_text(size_t n);
 
-/// `c` in ASCII lower case.
-char lower(char c);
-
-/// Whether `a` and `b` are equal ignoring ASCII case.
-bool iequals(std::string_view a, std::string_view b);
+// ASCII case rules: common/ascii.hpp.
+using actors::iequals;
+using actors::to_lower;
 
 /// Whether `c` may appear in a header field name (RFC 9110 tchar).
 bool is_tchar(char c);

@@ -1,20 +1,16 @@
 #include "http_edge/json_reader.hpp"
 
-#include "persistence/errc.hpp"
+#include "actors/errc.hpp"
 
 #include <algorithm>
 #include <caf/error.hpp>
 
 namespace microshop::http_edge {
 
-using persistence::errc;
+using actors::invalid;
 using json = nlohmann::json;
 
 namespace {
-
-caf::error invalid(std::string msg) {
-  return caf::make_error(errc::invalid, std::move(msg));
-}
 
 /// The decimal places of a JSON number as written: the digits after its
 /// point, trailing zeros included ("1.000" 3, "1.234e2" 3), or the places
@@ -179,7 +175,7 @@ caf::expected<json_body> read_json_object(std::string_view body) {
   body_reader reader;
   if (!json::sax_parse(body.begin(), body.end(), &reader))
     return invalid(reader.error.empty() ? "body must be valid JSON"
-                                        : std::move(reader.error));
+                                        : reader.error);
   if (!reader.root.is_object())
     return invalid("body must be a JSON object");
   return json_body{std::move(reader.root), std::move(reader.over_two_decimals)};

@@ -1,26 +1,25 @@
 #include "http_edge/request_body.hpp"
 
+#include "actors/errc.hpp"
 #include "actors/ids.hpp"
+#include "actors/limits.hpp"
 #include "actors/money.hpp"
-#include "actors/validation.hpp"
+#include "actors/ascii.hpp"
 #include "http_edge/json_reader.hpp"
 #include "http_edge/router.hpp"
-#include "persistence/errc.hpp"
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace microshop::http_edge {
 
-using persistence::errc;
+using actors::invalid;
 using json = nlohmann::json;
+namespace limits = actors::limits;
 
 namespace {
-
-caf::error invalid(std::string msg) {
-  return caf::make_error(errc::invalid, std::move(msg));
-}
 
 /// The string field `name` of `obj`; "is required" when missing or null.
 caf::error string_field(const json& obj, const std::string& name,
@@ -34,37 +33,39 @@ caf::error string_field(const json& obj, const std::string& name,
   return caf::none;
 }
 
+/// The shape of one product line: an object with a string `productId`, an
+/// integer `quantity` and a `price` that is a number written with at most two
+/// decimals; the ranges are the order service's rules.
 caf::error parse_item(const json_body& body, const json& j,
                       const std::string& field, actors::line_item& out) {
   if (!j.is_object())
-    return invalid(field + " must be an object");
+    return invalid(field, " must be an object");
   if (auto err = string_field(j, "productId", out.product_id))
-    return invalid(field + "." + persistence::error_text(err));
+    return invalid(field + ".", actors::error_text(err));
+  auto item = field + ".";
   auto q = j.find("quantity");
   if (q == j.end() || q->is_null())
-    return invalid(field + ".quantity is required");
+    return invalid(item, "quantity is required");
+  // An integer beyond int64 is above every limit: the same message.
   if (!q->is_number_integer() ||
       (q->is_number_unsigned() &&
-       q->get<uint64_t>() > uint64_t{actors::max_quantity}) ||
-      q->get<int64_t>() < 1 || q->get<int64_t>() > actors::max_quantity)
-    return invalid(field + ".quantity must be an integer from 1 to 1000000");
+       q->get<uint64_t>() > uint64_t{std::numeric_limits<int64_t>::max()}))
+    return invalid(item, limits::quantity_rule);
   out.quantity = q->get<int64_t>();
   auto p = j.find("price");
   if (p == j.end() || p->is_null())
-    return invalid(field + ".price is required");
+    return invalid(item, "price is required");
   std::optional<int64_t> cents;
   if (p->is_number_unsigned())
-    cents = p->get<uint64_t>() > uint64_t{actors::max_price_cents}
+    cents = p->get<uint64_t>() > uint64_t{std::numeric_limits<int64_t>::max()}
                 ? std::nullopt
                 : actors::cents_from_integer(p->get<int64_t>());
   else if (p->is_number_integer())
     cents = actors::cents_from_integer(p->get<int64_t>());
-  else if (p->is_number_float() &&
-           !body.has_over_two_decimals(field + ".price"))
+  else if (p->is_number_float() && !body.has_over_two_decimals(item + "price"))
     cents = actors::cents_from_number(p->get<double>());
   if (!cents)
-    return invalid(field + ".price must be a number from 0 to 1000000000 "
-                           "with at most two decimals");
+    return invalid(item, limits::price_rule);
   out.price_cents = *cents;
   return caf::none;
 }
@@ -104,8 +105,9 @@ caf::error page_param(const std::string& key, const std::string& value,
     auto [end, ec] =
         std::from_chars(value.data(), value.data() + value.size(), n);
     if (value.empty() || ec != std::errc{} ||
-        end != value.data() + value.size() || n < 1 || n > max_limit)
-      return invalid("limit must be an integer from 1 to 1000");
+        end != value.data() + value.size() || n < 1 ||
+        n > limits::max_page_limit)
+      return invalid(limits::page_limit_rule);
     p.limit = n;
   } else if (key == "after") {
     if (!actors::is_valid_id(value))
@@ -127,13 +129,7 @@ bool is_json_content_type(const std::string* value) {
     type.remove_suffix(1);
   while (!type.empty() && (type.front() == ' ' || type.front() == '\t'))
     type.remove_prefix(1);
-  constexpr std::string_view expected = "application/json";
-  if (type.size() != expected.size())
-    return false;
-  for (size_t i = 0; i < type.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(type[i])) != expected[i])
-      return false;
-  return true;
+  return actors::iequals(type, "application/json");
 }
 
 caf::expected<actors::new_user> parse_new_user(std::string_view body) {
@@ -163,9 +159,7 @@ caf::expected<actors::new_order> parse_new_order(std::string_view body) {
   if (products == j.end() || products->is_null())
     return invalid("products is required");
   if (!products->is_array())
-    return invalid("products must be an array of 1 to 100 items");
-  if (products->empty() || products->size() > 100)
-    return invalid("products must have 1 to 100 items");
+    return invalid(limits::products_shape);
   x.products.resize(products->size());
   for (size_t i = 0; i < products->size(); ++i)
     if (auto err =
@@ -176,7 +170,7 @@ caf::expected<actors::new_order> parse_new_order(std::string_view body) {
 }
 
 caf::expected<actors::page> parse_page(std::string_view query) {
-  actors::page p{"", default_limit};
+  actors::page p{"", limits::default_page_limit};
   auto err = each_param(query, [&](const std::string& k, const std::string& v) {
     return page_param(k, v, p);
   });
@@ -186,7 +180,7 @@ caf::expected<actors::page> parse_page(std::string_view query) {
 }
 
 caf::expected<actors::order_query> parse_order_query(std::string_view query) {
-  actors::order_query q{"", {"", default_limit}};
+  actors::order_query q{"", {"", limits::default_page_limit}};
   auto err = each_param(query, [&](const std::string& k, const std::string& v) {
     if (k != "userId")
       return page_param(k, v, q.window);

@@ -10,22 +10,23 @@
 
 namespace microshop::http_edge {
 
-/// Default and largest page size of the list endpoints.
-constexpr uint32_t default_limit = 100;
-constexpr uint32_t max_limit = 1000;
-
 /// Whether a Content-Type header value names JSON (parameters allowed).
 bool is_json_content_type(const std::string* value);
 
 /// The user in a POST /api/users body; `errc::invalid` naming the field for
 /// invalid JSON or a missing or mistyped field. Unknown fields are ignored.
+/// Only the shape: the user service checks the rules (`actors::validate`).
 caf::expected<actors::new_user> parse_new_user(std::string_view body);
 
 /// The order in a POST /api/orders body, prices as exact cents;
-/// `errc::invalid` naming the field (e.g. "products[1].price").
+/// `errc::invalid` naming the field (e.g. "products[1].price") for a missing
+/// or mistyped field, a quantity that is no integer, or a price that is no
+/// number or is written with more than two decimals. Only the shape: the
+/// order service checks the rules (counts, lengths, ranges).
 caf::expected<actors::new_order> parse_new_order(std::string_view body);
 
-/// `limit` (1-1000, default 100) and `after` (an id) of a list query;
+/// `limit` (1 to `limits::max_page_limit`, default
+/// `limits::default_page_limit`) and `after` (an id) of a list query;
 /// `errc::invalid` naming the parameter.
 caf::expected<actors::page> parse_page(std::string_view query);
 

@@ -64,7 +64,7 @@ struct request_parser::impl {
       }
       auto& name = self.current.headers.back().first;
       for (size_t i = 0; i < n; ++i)
-        name.push_back(lower(at[i]));
+        name.push_back(to_lower(at[i]));
       return self.count_header(n + 4);
     };
     settings.on_header_value = [](http_parser* p, const char* at, size_t n) {

@@ -1,20 +1,8 @@
 #include "http_edge/router.hpp"
 
+#include "actors/ascii.hpp"
+
 namespace microshop::http_edge {
-
-namespace {
-
-int hex(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-} // namespace
 
 bool percent_decode(std::string_view text, std::string& out, bool form) {
   out.clear();
@@ -24,8 +12,8 @@ bool percent_decode(std::string_view text, std::string& out, bool form) {
     if (c == '%') {
       if (i + 2 >= text.size())
         return false;
-      int hi = hex(text[i + 1]);
-      int lo = hex(text[i + 2]);
+      int hi = actors::hex_value(text[i + 1]);
+      int lo = actors::hex_value(text[i + 2]);
       if (hi < 0 || lo < 0)
         return false;
       out.push_back(static_cast<char>(hi * 16 + lo));

@@ -1,11 +1,10 @@
 #include "http_edge/routes.hpp"
 
+#include "actors/errc.hpp"
 #include "actors/ids.hpp"
-#include "actors/validation.hpp"
 #include "http_edge/api.hpp"
 #include "http_edge/request_body.hpp"
 #include "http_edge/router.hpp"
-#include "persistence/errc.hpp"
 
 #include <optional>
 #include <utility>
@@ -26,11 +25,11 @@ response preflight(const http_request& req, resource r) {
 }
 
 response bad_request(const caf::error& err) {
-  return error_response(400, persistence::error_text(err));
+  return error_response(400, actors::error_text(err));
 }
 
-/// The body of a POST parsed by `parse` and validated, or the 415/400 that
-/// refuses it.
+/// The body of a POST parsed by `parse`, or the 415/400 that refuses its
+/// media type or JSON shape; the owning service checks the rules.
 template <class Call, class Parse>
 route_result parse_body(const http_request& req, Parse parse) {
   if (!is_json_content_type(req.header("content-type")))
@@ -38,11 +37,6 @@ route_result parse_body(const http_request& req, Parse parse) {
   auto x = parse(req.body);
   if (!x)
     return bad_request(x.error());
-  if (auto err = actors::validate(*x)) {
-    if (persistence::is(err, persistence::errc::user_not_found))
-      return error_response(400, "User not found");
-    return bad_request(err);
-  }
   return Call{std::move(*x)};
 }
 

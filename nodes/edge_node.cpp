@@ -1,6 +1,7 @@
 // The edge node: serves the HTTP API and reaches the user and order nodes
 // only through CAF messages.
 
+#include "actors/defaults.hpp"
 #include "http_edge/edge.hpp"
 #include "nodes/node_main.hpp"
 
@@ -15,10 +16,10 @@ using namespace microshop;
 
 class edge_node_config : public nodes::node_config {
 public:
-  std::string users_host = "127.0.0.1";
-  uint16_t users_port = 7101;
-  std::string orders_host = "127.0.0.1";
-  uint16_t orders_port = 7102;
+  std::string users_host{actors::defaults::host};
+  uint16_t users_port = actors::defaults::user_node_port;
+  std::string orders_host{actors::defaults::host};
+  uint16_t orders_port = actors::defaults::order_node_port;
   caf::timespan request_timeout = std::chrono::seconds(5);
   caf::timespan idle_timeout = std::chrono::seconds(30);
   caf::timespan header_timeout = std::chrono::seconds(10);
@@ -29,7 +30,7 @@ public:
   size_t max_unsent_kib = 256;
 
   edge_node_config() {
-    port = 8080;
+    port = actors::defaults::http_port;
     opt_group{custom_options_, "global"}
         .add(users_host, "users-host", "host of the user node")
         .add(users_port, "users-port", "port of the user node")

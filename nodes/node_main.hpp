@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/defaults.hpp"
 #include "persistence/records.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -24,7 +25,7 @@ namespace microshop::nodes {
 class node_config : public caf::actor_system_config {
 public:
   /// Listen address and port; port 0 picks a free one (printed at start).
-  std::string host = "127.0.0.1";
+  std::string host{actors::defaults::host};
   uint16_t port = 0;
 
   node_config();

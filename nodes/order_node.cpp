@@ -1,9 +1,9 @@
 // The order node: the order service over its own RocksDB, published over
 // BASP; it verifies users with the user node.
 
+#include "actors/defaults.hpp"
 #include "actors/order_service.hpp"
 #include "nodes/node_main.hpp"
-#include "persistence/errc.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
@@ -16,11 +16,13 @@ using namespace microshop;
 
 class order_node_config : public nodes::store_node_config {
 public:
-  std::string users_host = "127.0.0.1";
-  uint16_t users_port = 7101;
+  std::string users_host{actors::defaults::host};
+  uint16_t users_port = actors::defaults::user_node_port;
   caf::timespan verify_timeout = std::chrono::seconds(2);
 
-  order_node_config() : store_node_config("var/data/orders", 7102) {
+  order_node_config()
+      : store_node_config("var/data/orders",
+                          actors::defaults::order_node_port) {
     opt_group{custom_options_, "global"}
         .add(users_host, "users-host", "host of the user node")
         .add(users_port, "users-port", "port of the user node")
@@ -39,7 +41,7 @@ int main(int argc, char** argv) {
   auto store =
       persistence::order_store::open(cfg.data_dir, cfg.store_options());
   if (!store)
-    return nodes::fail("order_node", persistence::error_text(store.error()));
+    return nodes::fail("order_node", store.error().detail);
   caf::actor_system sys{cfg};
   actors::order_service_config svc_cfg;
   svc_cfg.users = {cfg.users_host, cfg.users_port};

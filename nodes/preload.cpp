@@ -7,8 +7,8 @@
 #include "actors/ids.hpp"
 #include "actors/money.hpp"
 #include "actors/password.hpp"
+#include "actors/wire_mapping.hpp"
 #include "nodes/node_main.hpp"
-#include "persistence/errc.hpp"
 #include "persistence/order_store.hpp"
 #include "persistence/user_store.hpp"
 
@@ -83,10 +83,10 @@ int main(int argc, char** argv) {
   }
   auto users = persistence::user_store::open(cfg.data_dir + "/users");
   if (!users)
-    return nodes::fail("preload", persistence::error_text(users.error()));
+    return nodes::fail("preload", users.error().detail);
   auto orders = persistence::order_store::open(cfg.data_dir + "/orders");
   if (!orders)
-    return nodes::fail("preload", persistence::error_text(orders.error()));
+    return nodes::fail("preload", orders.error().detail);
   auto hash = actors::hash_password("preloaded-password", cost);
   if (!hash)
     return nodes::fail("preload", "hashing failed");
@@ -102,10 +102,10 @@ int main(int argc, char** argv) {
     u.password_hash = *hash;
     u.created_ms = actors::id_time_ms(u.id);
     if (auto err = users->insert(u))
-      return nodes::fail("preload", persistence::error_text(err));
+      return nodes::fail("preload", err.detail);
     ids << u.id << '\n';
     for (size_t j = 0; j < cfg.orders_per_user; ++j) {
-      persistence::order_record o;
+      actors::order o;
       o.id = actors::new_id();
       o.user_id = u.id;
       auto lines = 1 + rng() % 4;
@@ -116,17 +116,17 @@ int main(int argc, char** argv) {
       o.total_cents = actors::total_cents(o.products);
       o.status = "pending";
       o.created_ms = actors::id_time_ms(o.id);
-      if (auto err = orders->insert(o))
-        return nodes::fail("preload", persistence::error_text(err));
+      if (auto err = orders->insert(actors::to_record(std::move(o))))
+        return nodes::fail("preload", err.detail);
       ++n_orders;
     }
   }
   // Settle the LSM trees so that the benchmark does not measure the
   // compactions a bulk load leaves behind.
   if (auto err = users->compact())
-    return nodes::fail("preload", persistence::error_text(err));
+    return nodes::fail("preload", err.detail);
   if (auto err = orders->compact())
-    return nodes::fail("preload", persistence::error_text(err));
+    return nodes::fail("preload", err.detail);
   std::cout << "preloaded " << cfg.users << " users and " << n_orders
             << " orders in " << seconds_since(t0) << " s" << std::endl;
   return 0;

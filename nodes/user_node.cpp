@@ -1,8 +1,8 @@
 // The user node: the user service over its own RocksDB, published over BASP.
 
+#include "actors/defaults.hpp"
 #include "actors/user_service.hpp"
 #include "nodes/node_main.hpp"
-#include "persistence/errc.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
@@ -22,7 +22,8 @@ public:
   size_t hash_queue = 16;
   caf::timespan hash_max_wait = std::chrono::seconds(4);
 
-  user_node_config() : store_node_config("var/data/users", 7101) {
+  user_node_config()
+      : store_node_config("var/data/users", actors::defaults::user_node_port) {
     opt_group{custom_options_, "global"}
         .add(hash_ops, "hash-ops", "Argon2id passes (t)")
         .add(hash_mem_kib, "hash-mem-kib", "Argon2id memory in KiB (m)")
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
     return *rc;
   auto store = persistence::user_store::open(cfg.data_dir, cfg.store_options());
   if (!store)
-    return nodes::fail("user_node", persistence::error_text(store.error()));
+    return nodes::fail("user_node", store.error().detail);
   caf::actor_system sys{cfg};
   actors::user_service_config svc_cfg;
   svc_cfg.cost = {cfg.hash_ops, cfg.hash_mem_kib * 1024};

@@ -1,7 +1,5 @@
 #include "persistence/db.hpp"
 
-#include "persistence/errc.hpp"
-
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -88,8 +86,8 @@ uint64_t error_log::failures() const {
   return failures_;
 }
 
-caf::error storage_error(const db_handle& h, std::string_view action,
-                         const rocksdb::Status& st) {
+store_error storage_error(const db_handle& h, std::string_view action,
+                          const rocksdb::Status& st) {
   std::string msg = "storage at ";
   msg += h.path;
   msg += ": ";
@@ -102,7 +100,7 @@ caf::error storage_error(const db_handle& h, std::string_view action,
     what += st.ToString();
     h.errors->error(what);
   }
-  return caf::make_error(errc::storage, std::move(msg));
+  return store_error{store_errc::failure, std::move(msg)};
 }
 
 db_handle::~db_handle() {
@@ -110,10 +108,10 @@ db_handle::~db_handle() {
   [[maybe_unused]] auto err = close();
 }
 
-caf::error db_handle::close() {
+store_error db_handle::close() {
   if (!db)
-    return caf::none;
-  caf::error first;
+    return store_error{};
+  store_error first;
   // Without a flush RocksDB keeps the memtable's records only in the WAL
   // (Close() flushes only when the WAL is off); flushing makes a clean stop
   // independent of the WAL files.
@@ -309,7 +307,7 @@ std::string prefix_end(std::string prefix) {
 
 } // namespace
 
-caf::expected<std::shared_ptr<db_handle>>
+store_result<std::shared_ptr<db_handle>>
 open_db(const std::filesystem::path& dir, const store_options& opts,
         const key_runs& runs) {
   auto h = std::make_shared<db_handle>();
@@ -318,8 +316,8 @@ open_db(const std::filesystem::path& dir, const store_options& opts,
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec)
-    return caf::make_error(errc::storage,
-                           "cannot create " + h->path + ": " + ec.message());
+    return store_error{store_errc::failure,
+                       "cannot create " + h->path + ": " + ec.message()};
   rocksdb::Options options;
   options.create_if_missing = true;
   options.IncreaseParallelism(2);
@@ -366,17 +364,17 @@ open_db(const std::filesystem::path& dir, const store_options& opts,
              " it refuses to start rather than serve without acknowledged"
              " records: restore the files, or start once with --salvage-wal to"
              " keep what is intact)";
-    return caf::make_error(errc::storage, std::move(msg));
+    return store_error{store_errc::failure, std::move(msg)};
   }
   h->db.reset(raw);
   h->write.sync = opts.sync_writes;
   return h;
 }
 
-caf::expected<bool>
+store_result<bool>
 scan(const db_handle& h, const std::string& prefix, std::string_view after,
      uint32_t limit,
-     const std::function<caf::error(std::string_view, std::string_view)>&
+     const std::function<store_error(std::string_view, std::string_view)>&
          visit) {
   // The iterator ends where the prefix does, so that RocksDB reads no block
   // past the last key of the range (one more cold block read per scan at 1M
@@ -409,21 +407,21 @@ scan(const db_handle& h, const std::string& prefix, std::string_view after,
   return false;
 }
 
-caf::error compact(const db_handle& h) {
+store_error compact(const db_handle& h) {
   rocksdb::CompactRangeOptions opts;
   auto st = h.db->CompactRange(opts, nullptr, nullptr);
   if (!st.ok())
     return storage_error(h, "compact", st);
-  return caf::none;
+  return store_error{};
 }
 
-caf::error write(const db_handle& h, rocksdb::WriteBatch& batch) {
+store_error write(const db_handle& h, rocksdb::WriteBatch& batch) {
   auto st = h.db->Write(h.write, &batch);
   if (!st.ok())
     return storage_error(h, "write", st);
   if (h.errors)
     h.errors->recovered("a write succeeded");
-  return caf::none;
+  return store_error{};
 }
 
 } // namespace microshop::persistence::detail

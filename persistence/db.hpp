@@ -3,10 +3,9 @@
 // Private to persistence/: the one place that knows RocksDB's types.
 
 #include "persistence/records.hpp"
+#include "persistence/status.hpp"
 
 #include <atomic>
-#include <caf/error.hpp>
-#include <caf/expected.hpp>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -69,7 +68,7 @@ struct db_handle {
 
   /// Flushes the memtable to an SST file and closes the database; logs and
   /// returns the first failure. Idempotent.
-  caf::error close();
+  store_error close();
 };
 
 /// Which keys a store writes in ascending runs: a key starting with one of
@@ -83,30 +82,30 @@ struct key_runs {
 
 /// Opens (creating if missing) the database in `dir`, inserting each key of
 /// `runs` into the memtable next to the previous key of its run instead of
-/// searching the whole skip list; an `errc::storage` error names the path and
-/// the cause when that fails.
-caf::expected<std::shared_ptr<db_handle>>
+/// searching the whole skip list; a `store_errc::failure` error names the path
+/// and the cause when that fails.
+store_result<std::shared_ptr<db_handle>>
 open_db(const std::filesystem::path& dir, const store_options& opts,
         const key_runs& runs);
 
-/// An `errc::storage` error naming the database path, the action and `st`;
+/// A `store_errc::failure` error naming the database path, the action and `st`;
 /// also logged (rate-limited) through `h.errors`.
-caf::error storage_error(const db_handle& h, std::string_view action,
-                         const rocksdb::Status& st);
+store_error storage_error(const db_handle& h, std::string_view action,
+                          const rocksdb::Status& st);
 
 /// Visits, in key order, the values of keys that start with `prefix` and sort
 /// after `prefix + after`; stops after `limit` values. Returns whether a
 /// further key with the prefix exists, or the first error.
-caf::expected<bool>
+store_result<bool>
 scan(const db_handle& h, const std::string& prefix, std::string_view after,
      uint32_t limit,
-     const std::function<caf::error(std::string_view key_suffix,
-                                    std::string_view value)>& visit);
+     const std::function<store_error(std::string_view key_suffix,
+                                     std::string_view value)>& visit);
 
 /// Compacts every level of the database.
-caf::error compact(const db_handle& h);
+store_error compact(const db_handle& h);
 
 /// Writes `batch` with the store's write options.
-caf::error write(const db_handle& h, rocksdb::WriteBatch& batch);
+store_error write(const db_handle& h, rocksdb::WriteBatch& batch);
 
 } // namespace microshop::persistence::detail

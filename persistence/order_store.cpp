@@ -2,7 +2,6 @@
 
 #include "persistence/codec.hpp"
 #include "persistence/db.hpp"
-#include "persistence/errc.hpp"
 
 #include <rocksdb/write_batch.h>
 
@@ -55,27 +54,27 @@ size_t estimated_wire_size(const order_record& o) {
 struct order_store::impl {
   std::shared_ptr<detail::db_handle> h;
 
-  caf::error decode_into(std::string_view key, std::string_view value,
-                         std::vector<order_record>& out) const {
+  store_error decode_into(std::string_view key, std::string_view value,
+                          std::vector<order_record>& out) const {
     auto rec = detail::decode_order(value);
     if (!rec)
       return detail::storage_error(
           *h, "decode order", rocksdb::Status::Corruption(std::string{key}));
     out.push_back(std::move(*rec));
-    return caf::none;
+    return store_error{};
   }
 
   /// The orders stored under `prefix` (all orders, or one user's index
   /// range), in key order, after `p.after`, at most `p.limit` and at most
   /// `max_bytes` by `estimated_wire_size` (at least one order).
-  caf::expected<page_of<order_record>>
+  store_result<page_of<order_record>>
   list_range(const std::string& prefix, const page& p, size_t max_bytes) const {
     page_of<order_record> result;
     size_t bytes = 0;
     bool full = false;
     auto more = detail::scan(
         *h, prefix, p.after, p.limit,
-        [&](std::string_view key, std::string_view value) -> caf::error {
+        [&](std::string_view key, std::string_view value) -> store_error {
           if (auto err = decode_into(key, value, result.items))
             return err;
           auto size = estimated_wire_size(result.items.back());
@@ -84,10 +83,10 @@ struct order_store::impl {
             // only ends the scan early.
             result.items.pop_back();
             full = true;
-            return caf::make_error(errc::storage, "page full");
+            return store_error{store_errc::failure, "page full"};
           }
           bytes += size;
-          return caf::none;
+          return store_error{};
         });
     if (full) {
       result.more = true;
@@ -104,8 +103,8 @@ order_store::order_store(std::shared_ptr<impl> ptr) : impl_(std::move(ptr)) {
   // nop
 }
 
-caf::expected<order_store> order_store::open(const std::filesystem::path& dir,
-                                             const store_options& opts) {
+store_result<order_store> order_store::open(const std::filesystem::path& dir,
+                                            const store_options& opts) {
   auto h = detail::open_db(dir, opts, {order_prefix, "x"});
   if (!h)
     return std::move(h.error());
@@ -114,16 +113,16 @@ caf::expected<order_store> order_store::open(const std::filesystem::path& dir,
   return order_store{std::move(ptr)};
 }
 
-caf::error order_store::insert(const order_record& o) {
+store_error order_store::insert(const order_record& o) {
   rocksdb::WriteBatch batch;
   if (auto st = add_to(batch, o); !st.ok())
     return detail::storage_error(*impl_->h, "batch", st);
   return detail::write(*impl_->h, batch);
 }
 
-caf::error order_store::insert_all(const std::vector<order_record>& orders) {
+store_error order_store::insert_all(const std::vector<order_record>& orders) {
   if (orders.empty())
-    return caf::none;
+    return store_error{};
   rocksdb::WriteBatch batch;
   for (auto& o : orders)
     if (auto st = add_to(batch, o); !st.ok())
@@ -131,13 +130,13 @@ caf::error order_store::insert_all(const std::vector<order_record>& orders) {
   return detail::write(*impl_->h, batch);
 }
 
-caf::expected<order_record> order_store::get(std::string_view id) const {
+store_result<order_record> order_store::get(std::string_view id) const {
   auto& h = *impl_->h;
   rocksdb::PinnableSlice value;
   auto key = order_key(id);
   auto st = h.db->Get(h.read, h.db->DefaultColumnFamily(), key, &value);
   if (st.IsNotFound())
-    return caf::make_error(errc::order_not_found, "Order not found");
+    return store_error{store_errc::not_found, {}};
   if (!st.ok())
     return detail::storage_error(h, "read", st);
   std::vector<order_record> out;
@@ -146,18 +145,18 @@ caf::expected<order_record> order_store::get(std::string_view id) const {
   return std::move(out.front());
 }
 
-caf::expected<page_of<order_record>> order_store::list(const page& p,
-                                                       size_t max_bytes) const {
+store_result<page_of<order_record>> order_store::list(const page& p,
+                                                      size_t max_bytes) const {
   return impl_->list_range(order_prefix, p, max_bytes);
 }
 
-caf::expected<page_of<order_record>>
+store_result<page_of<order_record>>
 order_store::list_by_user(std::string_view user_id, const page& p,
                           size_t max_bytes) const {
   return impl_->list_range(index_prefix(user_id), p, max_bytes);
 }
 
-caf::error order_store::compact() {
+store_error order_store::compact() {
   return detail::compact(*impl_->h);
 }
 

@@ -1,9 +1,8 @@
 #pragma once
 
 #include "persistence/records.hpp"
+#include "persistence/status.hpp"
 
-#include <caf/error.hpp>
-#include <caf/expected.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -21,37 +20,37 @@ size_t estimated_wire_size(const order_record& o);
 /// Orders over one RocksDB directory, indexed by user. Thread-safe.
 class order_store {
 public:
-  /// The store over `dir` (created if missing), or `errc::storage` naming the
-  /// path and the cause.
-  static caf::expected<order_store> open(const std::filesystem::path& dir,
-                                         const store_options& opts = {});
+  /// The store over `dir` (created if missing), or `store_errc::failure` naming
+  /// the path and the cause.
+  static store_result<order_store> open(const std::filesystem::path& dir,
+                                        const store_options& opts = {});
 
   /// Stores `o` and its by-user index entry in one atomic write.
-  [[nodiscard]] caf::error insert(const order_record& o);
+  [[nodiscard]] store_error insert(const order_record& o);
 
   /// Stores all of `orders` with their index entries in one atomic write
   /// (one WAL record): all of them are stored, or none and the error.
-  [[nodiscard]] caf::error insert_all(const std::vector<order_record>& orders);
+  [[nodiscard]] store_error insert_all(const std::vector<order_record>& orders);
 
-  /// The order, or `errc::order_not_found`.
-  [[nodiscard]] caf::expected<order_record> get(std::string_view id) const;
+  /// The order, or `store_errc::not_found`.
+  [[nodiscard]] store_result<order_record> get(std::string_view id) const;
 
   /// Orders in creation order after `p.after`, at most `p.limit` of them
   /// and no more than fit into `max_bytes` by `estimated_wire_size` (but at
   /// least one); `more` is true when any order follows the page.
-  [[nodiscard]] caf::expected<page_of<order_record>>
+  [[nodiscard]] store_result<page_of<order_record>>
   list(const page& p, size_t max_bytes = SIZE_MAX) const;
 
   /// The orders of `user_id` in creation order after `p.after`, at most
   /// `p.limit` and `max_bytes` as in `list`, read from the covering by-user
   /// index in one range scan.
-  [[nodiscard]] caf::expected<page_of<order_record>>
+  [[nodiscard]] store_result<page_of<order_record>>
   list_by_user(std::string_view user_id, const page& p,
                size_t max_bytes = SIZE_MAX) const;
 
-  /// Compacts the whole store, e.g. after a bulk load; `errc::storage` on
+  /// Compacts the whole store, e.g. after a bulk load; `store_errc::failure` on
   /// failure.
-  [[nodiscard]] caf::error compact();
+  [[nodiscard]] store_error compact();
 
 private:
   struct impl;

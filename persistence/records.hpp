@@ -1,6 +1,5 @@
 #pragma once
 
-#include <caf/meta/type_name.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -18,46 +17,29 @@ struct user_record {
   int64_t created_ms = 0;
 };
 
-/// One product line of an order; money is in integer cents.
-struct line_item {
+/// One product line of a stored order; money is in integer cents.
+struct line_record {
   std::string product_id;
   int64_t quantity = 0;
   int64_t price_cents = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, line_item& x) {
-  return f(caf::meta::type_name("microshop::line_item"), x.product_id,
-           x.quantity, x.price_cents);
-}
-
-/// An accepted order; `total_cents` is the exact sum of price x quantity.
+/// An order as stored; `total_cents` is the exact sum of price x quantity.
 struct order_record {
   std::string id;
   std::string user_id;
-  std::vector<line_item> products;
+  std::vector<line_record> products;
   uint64_t total_cents = 0;
   std::string status;
   int64_t created_ms = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, order_record& x) {
-  return f(caf::meta::type_name("microshop::order"), x.id, x.user_id,
-           x.products, x.total_cents, x.status, x.created_ms);
-}
-
-/// A window of a list in creation order: at most `limit` items created after
-/// the item with id `after` (from the start when `after` is empty).
+/// A window of a list in key order: at most `limit` records after the one
+/// with id `after` (from the start when `after` is empty).
 struct page {
   std::string after;
   uint32_t limit = 100;
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, page& x) {
-  return f(caf::meta::type_name("microshop::page"), x.after, x.limit);
-}
 
 /// One page of a list; `more` is true when items exist after the last one.
 template <class T> struct page_of {

@@ -2,7 +2,6 @@
 
 #include "persistence/codec.hpp"
 #include "persistence/db.hpp"
-#include "persistence/errc.hpp"
 
 #include <mutex>
 #include <rocksdb/write_batch.h>
@@ -15,10 +14,11 @@ namespace {
 // 'e' + lower(email) -> id.
 const std::string user_prefix = "u";
 
+/// `prefix` and `s` in ASCII lower case: the store's own key encoding (the
+/// layers above share actors/ascii.hpp, which the store cannot include).
 std::string lower_key(char prefix, std::string_view s) {
-  std::string key;
-  key.reserve(s.size() + 1);
-  key.push_back(prefix);
+  std::string key(1, prefix);
+  key.reserve(1 + s.size());
   for (char c : s)
     key.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
   return key;
@@ -37,7 +37,7 @@ struct user_store::impl {
   std::mutex insert_mtx;
 
   /// Whether `key` exists, or a storage error.
-  caf::expected<bool> exists(const std::string& key) const {
+  store_result<bool> exists(const std::string& key) const {
     rocksdb::PinnableSlice value;
     auto st = h->db->Get(h->read, h->db->DefaultColumnFamily(), key, &value);
     if (st.ok())
@@ -47,18 +47,18 @@ struct user_store::impl {
     return detail::storage_error(*h, "read", st);
   }
 
-  caf::error unique(std::string_view username, std::string_view email) const {
+  store_error unique(std::string_view username, std::string_view email) const {
     auto taken = exists(lower_key('n', username));
     if (!taken)
       return std::move(taken.error());
     if (*taken)
-      return caf::make_error(errc::duplicate, "username already taken");
+      return store_error{store_errc::duplicate, "username"};
     taken = exists(lower_key('e', email));
     if (!taken)
       return std::move(taken.error());
     if (*taken)
-      return caf::make_error(errc::duplicate, "email already taken");
-    return caf::none;
+      return store_error{store_errc::duplicate, "email"};
+    return store_error{};
   }
 };
 
@@ -66,8 +66,8 @@ user_store::user_store(std::shared_ptr<impl> ptr) : impl_(std::move(ptr)) {
   // nop
 }
 
-caf::expected<user_store> user_store::open(const std::filesystem::path& dir,
-                                           const store_options& opts) {
+store_result<user_store> user_store::open(const std::filesystem::path& dir,
+                                          const store_options& opts) {
   auto h = detail::open_db(dir, opts, {user_prefix, ""});
   if (!h)
     return std::move(h.error());
@@ -76,7 +76,7 @@ caf::expected<user_store> user_store::open(const std::filesystem::path& dir,
   return user_store{std::move(ptr)};
 }
 
-caf::error user_store::insert(const user_record& u) {
+store_error user_store::insert(const user_record& u) {
   rocksdb::WriteBatch batch;
   auto id_key = user_key(u.id);
   auto bytes = detail::encode(u);
@@ -95,18 +95,18 @@ caf::error user_store::insert(const user_record& u) {
   return detail::write(*impl_->h, batch);
 }
 
-caf::error user_store::check_unique(std::string_view username,
-                                    std::string_view email) const {
+store_error user_store::check_unique(std::string_view username,
+                                     std::string_view email) const {
   return impl_->unique(username, email);
 }
 
-caf::expected<user_record> user_store::get(std::string_view id) const {
+store_result<user_record> user_store::get(std::string_view id) const {
   auto& h = *impl_->h;
   rocksdb::PinnableSlice value;
   auto st =
       h.db->Get(h.read, h.db->DefaultColumnFamily(), user_key(id), &value);
   if (st.IsNotFound())
-    return caf::make_error(errc::user_not_found, "User not found");
+    return store_error{store_errc::not_found, {}};
   if (!st.ok())
     return detail::storage_error(h, "read", st);
   auto rec = detail::decode_user(value.ToStringView());
@@ -116,22 +116,22 @@ caf::expected<user_record> user_store::get(std::string_view id) const {
   return std::move(*rec);
 }
 
-caf::expected<bool> user_store::contains(std::string_view id) const {
+store_result<bool> user_store::contains(std::string_view id) const {
   return impl_->exists(user_key(id));
 }
 
-caf::expected<page_of<user_record>> user_store::list(const page& p) const {
+store_result<page_of<user_record>> user_store::list(const page& p) const {
   page_of<user_record> result;
   auto& h = *impl_->h;
   auto more = detail::scan(
       h, user_prefix, p.after, p.limit,
-      [&](std::string_view key, std::string_view value) -> caf::error {
+      [&](std::string_view key, std::string_view value) -> store_error {
         auto rec = detail::decode_user(value);
         if (!rec)
           return detail::storage_error(
               h, "decode user", rocksdb::Status::Corruption(std::string{key}));
         result.items.push_back(std::move(*rec));
-        return caf::none;
+        return store_error{};
       });
   if (!more)
     return std::move(more.error());
@@ -139,7 +139,7 @@ caf::expected<page_of<user_record>> user_store::list(const page& p) const {
   return result;
 }
 
-caf::error user_store::compact() {
+store_error user_store::compact() {
   return detail::compact(*impl_->h);
 }
 

@@ -1,4 +1,5 @@
 #include "actors/ids.hpp"
+#include "actors/ascii.hpp"
 
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
@@ -68,6 +69,40 @@ BOOST_AUTO_TEST_CASE(rejects_text_that_is_not_a_v7_id) {
   v4[14] = '4';
   BOOST_CHECK(!is_valid_id(v4));
   BOOST_CHECK(!is_valid_id("../../etc/passwd-000000000000000000"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(ascii)
+
+BOOST_AUTO_TEST_CASE(one_hex_decoder_reads_both_cases_and_ids_stay_lowercase) {
+  using microshop::actors::hex_value;
+  BOOST_CHECK_EQUAL(hex_value('0'), 0);
+  BOOST_CHECK_EQUAL(hex_value('9'), 9);
+  BOOST_CHECK_EQUAL(hex_value('a'), 10);
+  BOOST_CHECK_EQUAL(hex_value('F'), 15);
+  for (char c : {'g', 'G', '/', ':', '@', '`', ' ', '\0'})
+    BOOST_CHECK_EQUAL(hex_value(c), -1);
+  BOOST_CHECK(!is_valid_id("0192F2A0-0000-7000-8000-000000000000"));
+  BOOST_CHECK(is_valid_id("0192f2a0-0000-7000-8000-000000000000"));
+  BOOST_CHECK_EQUAL(id_time_ms("0192f2a0-0000-7000-8000-000000000000"),
+                    0x0192f2a00000);
+}
+
+BOOST_AUTO_TEST_CASE(one_ascii_lowering_leaves_other_bytes_alone) {
+  using microshop::actors::append_lower;
+  using microshop::actors::iequals;
+  using microshop::actors::to_lower;
+  BOOST_CHECK_EQUAL(to_lower('A'), 'a');
+  BOOST_CHECK_EQUAL(to_lower('Z'), 'z');
+  BOOST_CHECK_EQUAL(to_lower('@'), '@');
+  BOOST_CHECK_EQUAL(to_lower('['), '[');
+  std::string out = "n";
+  append_lower(out, "Alice.Example-\xc3\x89");
+  BOOST_CHECK_EQUAL(out, "nalice.example-\xc3\x89");
+  BOOST_CHECK(iequals("Content-Type", "content-type"));
+  BOOST_CHECK(!iequals("Content-Type", "content-typ"));
+  BOOST_CHECK(!iequals("\xc3\x89", "\xc3\xa9"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

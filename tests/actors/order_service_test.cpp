@@ -2,12 +2,12 @@
 // a fake user service of the same typed handle, a real order store in a temp
 // dir, and time that moves only when a test advances it.
 
+#include "actors/errc.hpp"
 #include "actors/ids.hpp"
 #include "actors/order_api.hpp"
 #include "actors/order_service.hpp"
 #include "actors/type_ids.hpp"
 #include "actors/user_api.hpp"
-#include "persistence/errc.hpp"
 #include "support/temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -27,7 +27,7 @@
 using namespace std::chrono_literals;
 using namespace microshop;
 using namespace microshop::actors;
-using microshop::persistence::errc;
+using microshop::actors::errc;
 using microshop::testing::temp_dir;
 
 namespace {
@@ -126,7 +126,7 @@ struct order_service_fixture {
 
   order_service_fixture() {
     auto store = persistence::order_store::open(dir / "orders");
-    BOOST_REQUIRE_MESSAGE(store, (store ? "" : sys.render(store.error())));
+    BOOST_REQUIRE_MESSAGE(store, (store ? "" : store.error().detail));
     svc_cfg.fixed_users = users;
     svc_cfg.verify_timeout = 2s;
     orders = spawn_order_service(
@@ -189,13 +189,13 @@ boost::test_tools::predicate_result is_error(const answer<T>& x, errc code) {
   }
   if (**x) {
     boost::test_tools::predicate_result res{false};
-    res.message() << "a value instead of " << persistence::to_string(code);
+    res.message() << "a value instead of " << actors::to_string(code);
     return res;
   }
-  if (!persistence::is((*x)->error(), code)) {
+  if (!actors::is((*x)->error(), code)) {
     boost::test_tools::predicate_result res{false};
     res.message() << "error " << to_string((*x)->error()) << " instead of "
-                  << persistence::to_string(code);
+                  << actors::to_string(code);
     return res;
   }
   return true;
@@ -232,7 +232,7 @@ BOOST_AUTO_TEST_CASE(
   sched.advance_time(1ms);
   sched.run();
   BOOST_REQUIRE(is_error(res, errc::unavailable));
-  BOOST_CHECK_EQUAL(persistence::error_text((*res)->error()),
+  BOOST_CHECK_EQUAL(actors::error_text((*res)->error()),
                     "User service unavailable");
   // The user service confirms the user after the order was refused.
   caf::anon_send(fake_actor, release_atom::value, true);
@@ -246,7 +246,7 @@ BOOST_AUTO_TEST_CASE(
   auto res = ask<order>(create_atom_v, order_of(new_id()));
   sched.run();
   BOOST_REQUIRE(is_error(res, errc::user_not_found));
-  BOOST_CHECK_EQUAL(persistence::error_text((*res)->error()), "User not found");
+  BOOST_CHECK_EQUAL(actors::error_text((*res)->error()), "User not found");
   BOOST_CHECK_EQUAL(fake->verifies.size(), 1u);
   BOOST_CHECK(stored().empty());
 }
@@ -268,7 +268,7 @@ BOOST_AUTO_TEST_CASE(
   BOOST_REQUIRE(**batch);
   BOOST_REQUIRE_EQUAL((**batch)->size(), 2u);
   for (auto& r : **(*batch))
-    BOOST_CHECK(persistence::is(r.err, errc::unavailable));
+    BOOST_CHECK(actors::is(r.err, errc::unavailable));
   // Later creates fail at once too, without asking anybody.
   auto later = ask<order>(create_atom_v, order_of(uid));
   sched.run();
@@ -298,13 +298,13 @@ BOOST_AUTO_TEST_CASE(
   BOOST_REQUIRE_EQUAL(rs.size(), xs.size());
   BOOST_CHECK(!rs[0].err);
   BOOST_CHECK_EQUAL(rs[0].value.user_id, alice);
-  BOOST_CHECK(persistence::is(rs[1].err, errc::user_not_found));
-  BOOST_CHECK(persistence::is(rs[2].err, errc::invalid));
+  BOOST_CHECK(actors::is(rs[1].err, errc::user_not_found));
+  BOOST_CHECK(actors::is(rs[2].err, errc::invalid));
   BOOST_CHECK(!rs[3].err);
   BOOST_CHECK_EQUAL(rs[3].value.user_id, bob);
   BOOST_CHECK_EQUAL(rs[3].value.total_cents, 2u * 1999u);
-  BOOST_CHECK(persistence::is(rs[4].err, errc::invalid));
-  BOOST_CHECK(persistence::is(rs[5].err, errc::user_not_found));
+  BOOST_CHECK(actors::is(rs[4].err, errc::invalid));
+  BOOST_CHECK(actors::is(rs[5].err, errc::user_not_found));
   // One verify for the valid orders' users, in order.
   BOOST_REQUIRE_EQUAL(fake->verifies.size(), 1u);
   BOOST_CHECK(

@@ -1,7 +1,7 @@
+#include "actors/errc.hpp"
 #include "actors/ids.hpp"
 #include "actors/user_logic.hpp"
 #include "actors/user_service.hpp"
-#include "persistence/errc.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -17,8 +17,8 @@
 using namespace microshop;
 using namespace microshop::actors;
 using namespace std::chrono_literals;
-using persistence::errc;
-using persistence::is;
+using actors::errc;
+using actors::is;
 
 namespace {
 
@@ -69,10 +69,9 @@ struct service_fixture {
           [&](user& u) { out.push_back(u.username); },
           [&](caf::error& err) {
             last_error_at = clock_type::now();
-            out.push_back(
-                err.category() == caf::atom("microshop")
-                    ? persistence::to_string(static_cast<errc>(err.code()))
-                    : sys->render(err));
+            out.push_back(err.category() == caf::atom("microshop")
+                              ? actors::to_string(static_cast<errc>(err.code()))
+                              : sys->render(err));
           },
           caf::after(std::chrono::seconds(30)) >> [&] { timed_out = true; });
     return out;

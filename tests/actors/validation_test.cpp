@@ -1,13 +1,13 @@
+#include "actors/errc.hpp"
 #include "actors/ids.hpp"
 #include "actors/validation.hpp"
-#include "persistence/errc.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 using namespace microshop::actors;
-using microshop::persistence::errc;
-using microshop::persistence::error_text;
-using microshop::persistence::is;
+using microshop::actors::errc;
+using microshop::actors::error_text;
+using microshop::actors::is;
 
 namespace {
 
@@ -132,6 +132,38 @@ BOOST_AUTO_TEST_CASE(counts_product_id_length_in_characters) {
     id += "\xc3\xa9";
   x.products[0].product_id = id;
   BOOST_CHECK(!validate(x));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(rule_messages)
+
+BOOST_AUTO_TEST_CASE(every_rule_message_comes_from_the_one_header_of_limits) {
+  namespace lim = microshop::actors::limits;
+  auto text = [](const caf::error& err) { return error_text(err); };
+  BOOST_CHECK_EQUAL(text(validate_username("x")), lim::username_rule);
+  BOOST_CHECK_EQUAL(text(validate_email("x")), lim::email_rule);
+  BOOST_CHECK_EQUAL(text(validate_password("x")), lim::password_rule);
+  auto o = valid_order();
+  o.products.clear();
+  BOOST_CHECK_EQUAL(text(validate(o)), lim::products_rule);
+  o = valid_order();
+  o.products.resize(lim::max_products + 1, o.products[0]);
+  BOOST_CHECK_EQUAL(text(validate(o)), lim::products_rule);
+  o = valid_order();
+  o.products[0].product_id = std::string(lim::max_product_id_chars + 1, 'p');
+  BOOST_CHECK_EQUAL(text(validate(o)),
+                    "products[0]." + std::string{lim::product_id_rule});
+  o = valid_order();
+  o.products[0].quantity = lim::max_quantity + 1;
+  BOOST_CHECK_EQUAL(text(validate(o)),
+                    "products[0]." + std::string{lim::quantity_rule});
+  o = valid_order();
+  o.products[0].price_cents = lim::max_price_cents + 1;
+  BOOST_CHECK_EQUAL(text(validate(o)),
+                    "products[0]." + std::string{lim::price_rule});
+  o.products[0].price_cents = lim::max_price_cents;
+  BOOST_CHECK(!validate(o));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -2,11 +2,12 @@
 // parser (split at a fuzzer-chosen point), the router, the query and body
 // parsers, validation and the response writer.
 
+#include "actors/limits.hpp"
 #include "actors/money.hpp"
 #include "actors/validation.hpp"
 #include "http_edge/api.hpp"
-#include "http_edge/request_body.hpp"
 #include "http_edge/json_out.hpp"
+#include "http_edge/request_body.hpp"
 #include "http_edge/request_parser.hpp"
 #include "http_edge/router.hpp"
 
@@ -52,7 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto rt = match(req.target);
     (void)allows(rt.target, req.method);
     (void)is_json_content_type(req.header("content-type"));
-    if (auto p = parse_page(rt.query); p && p->limit > max_limit)
+    if (auto p = parse_page(rt.query);
+        p && p->limit > actors::limits::max_page_limit)
       std::abort();
     (void)parse_order_query(rt.query);
     if (auto u = parse_new_user(req.body))

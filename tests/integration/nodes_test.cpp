@@ -1,10 +1,10 @@
 // Actor-level integration: real user_node and order_node processes, driven
 // over BASP by a CAF client in this process.
 
+#include "actors/errc.hpp"
 #include "actors/ids.hpp"
 #include "actors/order_api.hpp"
 #include "actors/user_api.hpp"
-#include "persistence/errc.hpp"
 #include "support/caf_client.hpp"
 #include "support/cluster.hpp"
 
@@ -16,8 +16,8 @@
 using namespace microshop;
 using namespace microshop::actors;
 using namespace std::chrono_literals;
-using persistence::errc;
-using persistence::is;
+using actors::errc;
+using actors::is;
 using testing::node;
 
 namespace {
@@ -108,7 +108,7 @@ BOOST_AUTO_TEST_CASE(
   BOOST_REQUIRE(!refused);
   BOOST_CHECK_MESSAGE(is(refused.error(), errc::unavailable),
                       client.why(refused));
-  BOOST_CHECK_EQUAL(persistence::error_text(refused.error()),
+  BOOST_CHECK_EQUAL(actors::error_text(refused.error()),
                     "User service unavailable");
   BOOST_CHECK(took < 1500ms); // the verify timeout is 1 s
   nodes.start(node::users);

@@ -1,7 +1,7 @@
 #include "actors/ids.hpp"
 #include "actors/order_logic.hpp"
-#include "persistence/errc.hpp"
 #include "persistence/order_store.hpp"
+#include "persistence/status.hpp"
 #include "support/temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -25,11 +25,11 @@ order_record make_order(const std::string& user_id, int n) {
 
 order_store open_store(const temp_dir& dir) {
   auto store = order_store::open(dir / "orders");
-  BOOST_REQUIRE_MESSAGE(store, (store ? "" : error_text(store.error())));
+  BOOST_REQUIRE_MESSAGE(store, (store ? "" : store.error().detail));
   return std::move(*store);
 }
 
-std::vector<std::string> ids_of(const std::vector<order_record>& xs) {
+template <class T> std::vector<std::string> ids_of(const std::vector<T>& xs) {
   std::vector<std::string> out;
   for (auto& x : xs)
     out.push_back(x.id);
@@ -82,7 +82,7 @@ BOOST_AUTO_TEST_CASE(an_unknown_id_is_order_not_found) {
   auto store = open_store(dir);
   auto got = store.get(actors::new_id());
   BOOST_REQUIRE(!got);
-  BOOST_CHECK(is(got.error(), errc::order_not_found));
+  BOOST_CHECK(got.error().code == store_errc::not_found);
 }
 
 BOOST_AUTO_TEST_CASE(lists_one_users_orders_through_the_index_across_pages) {

@@ -2,8 +2,8 @@
 // not leave records only in the WAL, and storage errors reach the log.
 
 #include "persistence/db.hpp"
-#include "persistence/errc.hpp"
 #include "persistence/order_store.hpp"
+#include "persistence/status.hpp"
 #include "support/temp_dir.hpp"
 
 #include <algorithm>
@@ -39,8 +39,8 @@ order_record make_order(int n) {
 }
 
 /// Why `x` failed, or an empty string when it holds a value.
-template <class T> std::string why(const caf::expected<T>& x) {
-  return x ? std::string{} : error_text(x.error());
+template <class T> std::string why(const store_result<T>& x) {
+  return x ? std::string{} : x.error().detail;
 }
 
 /// The WAL files of `dir`, oldest first.
@@ -183,9 +183,9 @@ BOOST_AUTO_TEST_CASE(a_missing_closed_synced_wal_refuses_to_open) {
   fs::remove(wals.front());
   auto store = order_store::open(path);
   BOOST_REQUIRE(!store);
-  auto text = error_text(store.error());
+  auto text = store.error().detail;
   BOOST_TEST_MESSAGE(text);
-  BOOST_CHECK(is(store.error(), errc::storage));
+  BOOST_CHECK(store.error().code == store_errc::failure);
   BOOST_CHECK(text.find(path.string()) != std::string::npos);
   BOOST_CHECK(text.find("WAL") != std::string::npos);
   BOOST_CHECK(text.find('\n') == std::string::npos);
@@ -200,8 +200,8 @@ BOOST_AUTO_TEST_CASE(a_closed_synced_wal_cut_short_refuses_to_open) {
   fs::resize_file(wals.front(), fs::file_size(wals.front()) / 2);
   auto store = order_store::open(path);
   BOOST_REQUIRE(!store);
-  BOOST_TEST_MESSAGE(error_text(store.error()));
-  BOOST_CHECK(is(store.error(), errc::storage));
+  BOOST_TEST_MESSAGE(store.error().detail);
+  BOOST_CHECK(store.error().code == store_errc::failure);
 }
 
 BOOST_AUTO_TEST_CASE(an_intact_closed_synced_wal_opens_with_every_record) {
@@ -242,7 +242,7 @@ BOOST_AUTO_TEST_CASE(damage_inside_the_wal_refuses_to_open_unless_salvaged) {
   }
   auto refused = order_store::open(path);
   BOOST_REQUIRE(!refused);
-  auto text = error_text(refused.error());
+  auto text = refused.error().detail;
   BOOST_TEST_MESSAGE(text);
   BOOST_CHECK(text.find("--salvage-wal") != std::string::npos);
   store_options salvage;
@@ -316,14 +316,14 @@ BOOST_AUTO_TEST_CASE(a_full_disk_is_logged_and_writes_resume_after_a_reopen) {
     while (filler.write(kib.data(), static_cast<std::streamsize>(kib.size())))
       filler.flush();
   }
-  caf::error failed;
+  store_error failed;
   int stored = 0;
   for (; stored < 200000; ++stored)
     if ((failed = store->insert(make_order(stored))))
       break;
   BOOST_REQUIRE_MESSAGE(failed, "writes kept succeeding on a full disk");
-  BOOST_TEST_MESSAGE(error_text(failed));
-  BOOST_CHECK(is(failed, errc::storage));
+  BOOST_TEST_MESSAGE(failed.detail);
+  BOOST_CHECK(failed.code == store_errc::failure);
   fs::remove(mnt / "spare");
   // RocksDB's own recovery would retry every 5 s; it is off for WAL errors.
   for (int i = 0; i < 3; ++i)
@@ -337,7 +337,7 @@ BOOST_AUTO_TEST_CASE(a_full_disk_is_logged_and_writes_resume_after_a_reopen) {
   BOOST_CHECK(std::any_of(lines.begin(), lines.end(), [](const auto& line) {
     return line.find("until the node restarts") != std::string::npos;
   }));
-  store = caf::error{};
+  store = store_error{store_errc::failure, "closed by the test"};
   auto again = order_store::open(mnt / "orders", opts);
   BOOST_REQUIRE_MESSAGE(again, why(again));
   BOOST_CHECK(!again->insert(make_order(400000)));

@@ -1,5 +1,5 @@
 #include "actors/ids.hpp"
-#include "persistence/errc.hpp"
+#include "persistence/status.hpp"
 #include "persistence/user_store.hpp"
 #include "support/temp_dir.hpp"
 
@@ -28,7 +28,7 @@ user_record make_user(const std::string& name, const std::string& email) {
 
 user_store open_store(const temp_dir& dir) {
   auto store = user_store::open(dir / "users");
-  BOOST_REQUIRE_MESSAGE(store, (store ? "" : error_text(store.error())));
+  BOOST_REQUIRE_MESSAGE(store, (store ? "" : store.error().detail));
   return std::move(*store);
 }
 
@@ -56,7 +56,7 @@ BOOST_AUTO_TEST_CASE(an_unknown_id_is_user_not_found) {
   auto store = open_store(dir);
   auto got = store.get(actors::new_id());
   BOOST_REQUIRE(!got);
-  BOOST_CHECK(is(got.error(), errc::user_not_found));
+  BOOST_CHECK(got.error().code == store_errc::not_found);
 }
 
 BOOST_AUTO_TEST_CASE(refuses_a_username_taken_in_another_case) {
@@ -64,10 +64,10 @@ BOOST_AUTO_TEST_CASE(refuses_a_username_taken_in_another_case) {
   auto store = open_store(dir);
   BOOST_REQUIRE(!store.insert(make_user("Alice", "a@example.com")));
   auto err = store.insert(make_user("aLICE", "b@example.com"));
-  BOOST_CHECK(is(err, errc::duplicate));
-  BOOST_CHECK_EQUAL(error_text(err), "username already taken");
-  BOOST_CHECK(
-      is(store.check_unique("ALICE", "c@example.com"), errc::duplicate));
+  BOOST_CHECK(err.code == store_errc::duplicate);
+  BOOST_CHECK_EQUAL(err.detail, "username");
+  BOOST_CHECK(store.check_unique("ALICE", "c@example.com").code ==
+              store_errc::duplicate);
 }
 
 BOOST_AUTO_TEST_CASE(refuses_an_email_taken_in_another_case) {
@@ -75,8 +75,8 @@ BOOST_AUTO_TEST_CASE(refuses_an_email_taken_in_another_case) {
   auto store = open_store(dir);
   BOOST_REQUIRE(!store.insert(make_user("alice", "a@example.com")));
   auto err = store.insert(make_user("bob", "A@EXAMPLE.COM"));
-  BOOST_CHECK(is(err, errc::duplicate));
-  BOOST_CHECK_EQUAL(error_text(err), "email already taken");
+  BOOST_CHECK(err.code == store_errc::duplicate);
+  BOOST_CHECK_EQUAL(err.detail, "email");
   auto page1 = store.list({});
   BOOST_REQUIRE(page1);
   BOOST_CHECK_EQUAL(page1->items.size(), 1u);
@@ -99,7 +99,7 @@ BOOST_AUTO_TEST_CASE(of_many_threads_inserting_one_email_exactly_one_wins) {
       auto err = store.insert(u);
       if (!err)
         ++wins;
-      else if (is(err, errc::duplicate))
+      else if (err.code == store_errc::duplicate)
         ++duplicates;
     });
   for (auto& t : threads)
@@ -126,8 +126,8 @@ BOOST_AUTO_TEST_CASE(reopening_the_store_keeps_every_record) {
   auto store = open_store(dir);
   for (auto& id : ids)
     BOOST_CHECK(store.get(id));
-  BOOST_CHECK(
-      is(store.insert(make_user("U7", "x@example.com")), errc::duplicate));
+  BOOST_CHECK(store.insert(make_user("U7", "x@example.com")).code ==
+              store_errc::duplicate);
 }
 
 BOOST_AUTO_TEST_CASE(lists_users_in_creation_order_across_pages) {
@@ -181,8 +181,8 @@ BOOST_AUTO_TEST_CASE(a_directory_held_by_another_process_is_a_clear_error) {
   ::kill(child, SIGKILL);
   ::waitpid(child, nullptr, 0);
   BOOST_REQUIRE(!store);
-  BOOST_CHECK(is(store.error(), errc::storage));
-  auto text = error_text(store.error());
+  BOOST_CHECK(store.error().code == store_errc::failure);
+  auto text = store.error().detail;
   BOOST_TEST_MESSAGE(text);
   BOOST_CHECK(text.find((dir / "users").string()) != std::string::npos);
   BOOST_CHECK(text.find("lock") != std::string::npos);
@@ -193,8 +193,8 @@ BOOST_AUTO_TEST_CASE(a_path_that_is_a_file_is_a_clear_error) {
   std::ofstream{dir / "file"} << "not a directory";
   auto store = user_store::open(dir / "file");
   BOOST_REQUIRE(!store);
-  BOOST_CHECK(is(store.error(), errc::storage));
-  BOOST_CHECK(error_text(store.error()).find((dir / "file").string()) !=
+  BOOST_CHECK(store.error().code == store_errc::failure);
+  BOOST_CHECK(store.error().detail.find((dir / "file").string()) !=
               std::string::npos);
 }
 

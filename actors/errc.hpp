@@ -5,8 +5,9 @@
 #include <caf/message.hpp>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
-namespace microshop::persistence {
+namespace microshop::actors {
 
 /// The domain's error codes; every failure in microshop is one of these or a
 /// CAF system error (`caf::sec`). The context of an error carries one
@@ -38,6 +39,14 @@ std::string error_text(const caf::error& err);
 /// Returns true when `err` is the domain error `code`.
 bool is(const caf::error& err, errc code);
 
-} // namespace microshop::persistence
+/// `errc::invalid` with the message `field` + `rule`, e.g. ("products[2].",
+/// `limits::quantity_rule`) or a whole message in `field`.
+caf::error invalid(std::string_view field, std::string_view rule = {});
 
-CAF_ERROR_CODE_ENUM(microshop::persistence::errc, "microshop")
+/// `errc::user_not_found` "User not found" or `errc::order_not_found` "Order
+/// not found": the one wording of each.
+caf::error not_found(errc code);
+
+} // namespace microshop::actors
+
+CAF_ERROR_CODE_ENUM(microshop::actors::errc, "microshop")

@@ -1,9 +1,9 @@
-#include "persistence/errc.hpp"
+#include "actors/errc.hpp"
 
 #include <caf/atom.hpp>
 #include <caf/message.hpp>
 
-namespace microshop::persistence {
+namespace microshop::actors {
 
 std::string to_string(errc x) {
   switch (x) {
@@ -39,4 +39,18 @@ bool is(const caf::error& err, errc code) {
          err.code() == static_cast<uint8_t>(code);
 }
 
-} // namespace microshop::persistence
+caf::error invalid(std::string_view field, std::string_view rule) {
+  std::string text;
+  text.reserve(field.size() + rule.size());
+  text += field;
+  text += rule;
+  return caf::make_error(errc::invalid, std::move(text));
+}
+
+caf::error not_found(errc code) {
+  return caf::make_error(code, code == errc::order_not_found
+                                   ? "Order not found"
+                                   : "User not found");
+}
+
+} // namespace microshop::actors
