@@ -96,7 +96,16 @@ BOOST_AUTO_TEST_CASE(twenty_restarts_leave_a_bounded_number_of_files) {
   for (auto& entry : fs::directory_iterator{data})
     names += entry.path().filename().string() + " ";
   BOOST_TEST_MESSAGE("after 20 restarts: " << names);
-  BOOST_CHECK_LE(file_count(data), after_first + 2);
+  // What used to pile up: one empty WAL and one LOG.old per restart. Each
+  // restart flushes one small SST; RocksDB compacts level 0 from four files
+  // on, in the background, so a few may still wait for it.
+  BOOST_CHECK_LE(wal_files(data).size(), 1u);
+  size_t old_logs = 0;
+  for (auto& entry : fs::directory_iterator{data})
+    if (entry.path().filename().string().rfind("LOG.old", 0) == 0)
+      ++old_logs;
+  BOOST_CHECK_LE(old_logs, 1u);
+  BOOST_CHECK_LE(file_count(data), after_first + 6);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
