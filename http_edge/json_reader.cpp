@@ -121,8 +121,12 @@ public:
   }
 
   bool parse_error(std::size_t, const std::string&,
-                   const nlohmann::detail::exception&) override {
-    error = "body must be valid JSON";
+                   const nlohmann::detail::exception& ex) override {
+    // 406: a number too large for a double (1e400) is valid JSON that
+    // this reader cannot hold: name where it stands.
+    auto at = ex.id == 406 ? path(true) : std::string{};
+    error = at.empty() ? "body must be valid JSON"
+                       : at + " is a number out of range";
     return false;
   }
 
@@ -149,13 +153,16 @@ private:
     return slot_;
   }
 
-  /// Where the parser stands, e.g. "products[1].price".
-  std::string path() const {
+  /// Where the parser stands, e.g. "products[1].price": in an array the
+  /// element read last, or with `next` the one about to be read.
+  std::string path(bool next = false) const {
     std::string out;
-    for (const auto& f : frames_) {
+    for (size_t i = 0; i < frames_.size(); ++i) {
+      const auto& f = frames_[i];
       if (f.value->is_array()) {
-        // The element being read is the last one so far.
-        out += "[" + std::to_string(f.value->size() - 1) + "]";
+        bool innermost = i + 1 == frames_.size();
+        auto n = f.value->size() - (next && innermost ? 0 : 1);
+        out += "[" + std::to_string(n) + "]";
       } else {
         if (!out.empty())
           out.push_back('.');

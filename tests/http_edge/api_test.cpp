@@ -186,6 +186,21 @@ BOOST_AUTO_TEST_CASE(rejects_a_price_written_with_more_than_two_decimals) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(names_a_number_too_large_to_hold) {
+  auto x = parse_new_order(R"({"userId":"u","products":[)"
+                           R"({"productId":"a","quantity":1,"price":1.5},)"
+                           R"({"productId":"b","quantity":1,"price":1e400}]})");
+  BOOST_REQUIRE(!x);
+  BOOST_CHECK_EQUAL(error_text(x.error()),
+                    "products[1].price is a number out of range");
+  auto u = parse_new_user(
+      R"({"username":"a","email":"b","password":"c","x":-1e400})");
+  BOOST_REQUIRE(!u);
+  BOOST_CHECK_EQUAL(error_text(u.error()), "x is a number out of range");
+  BOOST_CHECK_EQUAL(error_text(parse_new_user("[1e400]").error()),
+                    "[0] is a number out of range");
+}
+
 BOOST_AUTO_TEST_CASE(names_the_item_whose_price_has_too_many_decimals) {
   auto x = parse_new_order(R"({"userId":"u","products":[)"
                            R"({"productId":"a","quantity":1,"price":1.5},)"
