@@ -78,8 +78,8 @@ caf::error validate(const new_user& x) {
 }
 
 caf::error validate(const new_order& x) {
-  if (!is_valid_id(x.user_id))
-    return not_found(errc::user_not_found);
+  // The products first: an order that breaks a rule is refused for it
+  // whether its user id is malformed or merely unknown (found later).
   if (x.products.empty() || x.products.size() > limits::max_products)
     return invalid(limits::products_rule);
   for (size_t i = 0; i < x.products.size(); ++i) {
@@ -93,6 +93,8 @@ caf::error validate(const new_order& x) {
     if (p.price_cents < 0 || p.price_cents > limits::max_price_cents)
       return invalid(field, limits::price_rule);
   }
+  if (!is_valid_id(x.user_id))
+    return not_found(errc::user_not_found);
   return caf::none;
 }
 

@@ -101,6 +101,16 @@ BOOST_AUTO_TEST_CASE(a_user_id_that_cannot_exist_is_user_not_found) {
   BOOST_CHECK(is(validate(x), errc::user_not_found));
 }
 
+BOOST_AUTO_TEST_CASE(a_broken_product_is_reported_whatever_the_user_id) {
+  // Malformed or merely unknown, the user id comes second: the same body
+  // gets the same answer.
+  auto x = valid_order();
+  x.products[0].product_id.clear();
+  BOOST_CHECK(invalid_naming(validate(x), "products[0].productId"));
+  x.user_id = "not-an-id";
+  BOOST_CHECK(invalid_naming(validate(x), "products[0].productId"));
+}
+
 BOOST_AUTO_TEST_CASE(rejects_no_products_or_more_than_100) {
   auto x = valid_order();
   x.products.clear();
