@@ -4,6 +4,7 @@
 
 #include "persistence/records.hpp"
 #include "persistence/status.hpp"
+#include "persistence/store_log.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -16,40 +17,6 @@
 #include <string_view>
 
 namespace microshop::persistence::detail {
-
-/// Writes storage errors to a log sink, one line each, at most one line per
-/// `interval`: errors in between are counted and the count goes into the next
-/// line. Thread-safe.
-class error_log {
-public:
-  using clock = std::chrono::steady_clock;
-
-  error_log(std::string path, std::function<void(const std::string&)> sink,
-            clock::duration interval = std::chrono::seconds(1));
-
-  /// Logs "storage error at <path>: <what>" unless a line went out less than
-  /// `interval` ago (and `always` is false); then only counts it.
-  void error(const std::string& what, bool always = false);
-
-  /// Logs that the store works again when errors were logged before.
-  void recovered(const std::string& how);
-
-  /// Errors since the last `recovered`.
-  uint64_t failures() const;
-
-private:
-  void emit(const std::string& line);
-
-  std::string path_;
-  std::function<void(const std::string&)> sink_;
-  clock::duration interval_;
-  mutable std::mutex mtx_;
-  clock::time_point last_line_{};
-  bool any_line_ = false;
-  uint64_t suppressed_ = 0;
-  uint64_t failures_ = 0;
-  std::atomic<bool> failing_{false};
-};
 
 /// An open RocksDB directory with the read and write options of its store.
 /// Going away closes the database after flushing its memtable, so that after
