@@ -165,7 +165,6 @@ void on_new_connection(edge_broker* self,
   self->configure_read(msg.handle,
                        caf::io::receive_policy::at_most(size_t{16} * 1024));
   if (st.clients.size() >= st.cfg.max_connections) {
-    std::vector<char> out;
     write_response(overloaded("Too many connections"), false, false,
                    self->wr_buf(msg.handle));
     self->flush(msg.handle);
@@ -214,10 +213,11 @@ void on_client_tick(edge_broker* self, clock::time_point now) {
       stalled.push_back(hdl); // a client that does not read its answers
     } else if (reading_paused(*cl.io)) {
       continue; // waiting for the edge, not for the client
-    } else if (cl.conn->check_deadlines(now)) {
+    } else if (bool was_closed = cl.conn->read_closed();
+               cl.conn->check_deadlines(now)) {
       idle.push_back(hdl);
-    } else if (cl.conn->read_closed()) {
-      refused.push_back(hdl);
+    } else if (!was_closed && cl.conn->read_closed()) {
+      refused.push_back(hdl); // a deadline passed: write its 408
     }
   }
   for (auto hdl : stalled)

@@ -38,20 +38,8 @@ void intrusive_ptr_release(http_doorman* x) {
   x->deref();
 }
 
-caf::io::connection_handle handle_of(const http_scribe& x) {
-  return x.hdl();
-}
-
-caf::io::accept_handle handle_of(const http_doorman& x) {
-  return x.hdl();
-}
-
 http_scribe_ptr take_accepted(http_doorman& x) {
   return std::move(x.accepted_);
-}
-
-void pause_accepting(http_doorman& x) {
-  x.pause();
 }
 
 void resume_accepting(http_doorman& x) {

@@ -31,19 +31,9 @@ caf::expected<std::pair<http_doorman_ptr, uint16_t>>
 add_http_doorman(caf::io::abstract_broker* self, uint16_t port,
                  const std::string& host);
 
-/// The handle of `x`, for the broker's `wr_buf`, `flush` and `close`.
-caf::io::connection_handle handle_of(const http_scribe& x);
-
-/// The handle of `x`.
-caf::io::accept_handle handle_of(const http_doorman& x);
-
 /// Takes the scribe of the connection the doorman accepted last; valid inside
 /// the broker's `new_connection_msg` handler, nullptr elsewhere.
 http_scribe_ptr take_accepted(http_doorman& x);
-
-/// Stops watching the listening socket (after `accept` ran out of file
-/// descriptors); `resume_accepting` starts again.
-void pause_accepting(http_doorman& x);
 
 /// The `errno` of the `accept` that ran out of descriptors and paused the
 /// doorman, or 0 while it accepts.
