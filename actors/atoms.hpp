@@ -10,6 +10,10 @@ CAF_ADD_ATOM(microshop, microshop::actors, create_atom, "create")
 CAF_ADD_ATOM(microshop, microshop::actors, list_atom, "list")
 CAF_ADD_ATOM(microshop, microshop::actors, verify_atom, "verify")
 CAF_ADD_ATOM(microshop, microshop::actors, tick_atom, "tick")
+CAF_ADD_ATOM(microshop, microshop::actors, hello_atom, "hello")
+CAF_ADD_ATOM(microshop, microshop::actors, claim_atom, "claim")
+CAF_ADD_ATOM(microshop, microshop::actors, release_atom, "release")
+CAF_ADD_ATOM(microshop, microshop::actors, lookup_atom, "lookup")
 
 namespace microshop::actors {
 

@@ -21,6 +21,8 @@ std::string to_string(errc x) {
     return "storage";
   case errc::overloaded:
     return "overloaded";
+  case errc::misconfigured:
+    return "misconfigured";
   }
   return "unknown";
 }

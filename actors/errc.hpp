@@ -28,6 +28,9 @@ enum class errc : uint8_t {
   /// A service refused work at once because its queue is full (or the work
   /// waited too long to start); nothing was done, retrying later may work.
   overloaded,
+  /// A peer is not the node the caller expects, or runs another shard map;
+  /// the context says which and why.
+  misconfigured,
 };
 
 /// The enumerator's name, e.g. "user_not_found".

@@ -83,10 +83,36 @@ std::string format_uuid_v7(int64_t unix_ms, uint16_t seq, uint64_t rand) {
   return out;
 }
 
-std::string new_id() {
+namespace {
+
+clock_sequence& process_clock() {
   static clock_sequence clock;
-  auto [ms, seq] = clock.next();
+  return clock;
+}
+
+} // namespace
+
+std::string new_id() {
+  auto [ms, seq] = process_clock().next();
   return format_uuid_v7(ms, seq, random_u64());
+}
+
+std::string new_id(uint8_t shard_byte) {
+  auto [ms, seq] = process_clock().next();
+  // Byte 9 of the UUID is bits 48-55 of the random part.
+  auto rand =
+      (random_u64() & ~(uint64_t{0xff} << 48)) | (uint64_t{shard_byte} << 48);
+  return format_uuid_v7(ms, seq, rand);
+}
+
+uint8_t shard_byte_of(std::string_view id) {
+  if (id.size() < 23)
+    return 0;
+  auto hi = actors::hex_value(id[21]);
+  auto lo = actors::hex_value(id[22]);
+  if (hi < 0 || lo < 0)
+    return 0;
+  return static_cast<uint8_t>((hi << 4) | lo);
 }
 
 bool is_valid_id(std::string_view text) {
@@ -121,6 +147,18 @@ std::string pending_ids::assign() {
   auto id = new_id();
   in_flight_.insert(id);
   return id;
+}
+
+std::string pending_ids::assign(uint8_t shard_byte) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto id = new_id(shard_byte);
+  in_flight_.insert(id);
+  return id;
+}
+
+bool pending_ids::in_flight(const std::string& id) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return in_flight_.count(id) != 0;
 }
 
 void pending_ids::settle(const std::string& id) {

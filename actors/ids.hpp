@@ -17,6 +17,13 @@ void init_sodium();
 /// bits keep ids from different nodes apart. Thread-safe.
 std::string new_id();
 
+/// As `new_id`, with `shard_byte` as its 10th byte (text positions 21-22),
+/// where `shard_of_id` finds the virtual shard it lives in.
+std::string new_id(uint8_t shard_byte);
+
+/// The 10th byte of `id` (see `new_id(uint8_t)`); 0 for text too short.
+uint8_t shard_byte_of(std::string_view id);
+
 /// Whether `text` is a UUIDv7 in the lowercase text form `new_id` makes.
 bool is_valid_id(std::string_view text);
 
@@ -41,6 +48,13 @@ class pending_ids {
 public:
   /// A new id (see `new_id`), in flight until `settle`.
   std::string assign();
+
+  /// A new id with `shard_byte` (see `new_id(uint8_t)`), in flight until
+  /// `settle`.
+  std::string assign(uint8_t shard_byte);
+
+  /// Whether `id` is in flight: assigned and not yet settled.
+  bool in_flight(const std::string& id) const;
 
   /// Ends the flight of `id`: its record is committed or will never be.
   void settle(const std::string& id);

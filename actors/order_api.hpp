@@ -4,6 +4,7 @@
 // node.
 
 #include "actors/atoms.hpp"
+#include "actors/hello.hpp"
 #include "actors/page.hpp"
 
 #include <caf/error.hpp>
@@ -79,20 +80,31 @@ typename Inspector::result_type inspect(Inspector& f, order_query& x) {
 }
 
 /// One page of orders in creation order; `more` when orders follow the last.
+/// Every order with an id below `watermark` that will ever exist on this
+/// node was visible when the page was read. `full` when the page stopped at
+/// its last item (its limit or size budget): the node's answer is complete
+/// through that item only; otherwise it is complete below `watermark`.
 struct order_page {
   std::vector<order> items;
   bool more = false;
+  std::string watermark;
+  bool full = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order_page& x) {
-  return f(caf::meta::type_name("microshop::order_page"), x.items, x.more);
+  return f(caf::meta::type_name("microshop::order_page"), x.items, x.more,
+           x.watermark, x.full);
 }
 
 /// The order service. Errors: `errc::invalid` (naming the field),
 /// `errc::user_not_found`, `errc::order_not_found`, `errc::unavailable`
-/// (the user service did not answer in time), `errc::storage`.
+/// (the user service did not answer in time), `errc::storage`,
+/// `errc::misconfigured` (hello: not the node asked for, or another map).
 using order_actor = caf::typed_actor<
+    /// Answers the node's name when it is `expected_node` and runs the map
+    /// with `map_digest`; else `errc::misconfigured` saying why.
+    caf::replies_to<hello_atom, hello>::with<std::string>,
     /// Accepts an order after the user service confirmed its user.
     caf::replies_to<create_atom, new_order>::with<order>,
     /// The order with this id.

@@ -158,6 +158,9 @@ order_front_actor::behavior_type order_front(front_ptr self,
   self->state.users.poll(self);
   self->delayed_send(self, tick_interval, tick_atom_v);
   return {
+      [=](hello_atom, const hello& h) -> caf::result<std::string> {
+        return answer_hello(h, cfg.node_name, cfg.map);
+      },
       [=](tick_atom) {
         // glibc keeps what large answers and their BASP buffers freed
         // (measured after 200 pipelined 1 MiB pages, once the edge's link

@@ -3,6 +3,7 @@
 #include "actors/order_api.hpp"
 #include "actors/order_logic.hpp"
 #include "actors/peer_link.hpp"
+#include "actors/shard_map.hpp"
 #include "actors/user_api.hpp"
 #include "persistence/order_store.hpp"
 
@@ -17,6 +18,9 @@ namespace microshop::actors {
 struct order_service_config {
   /// Where the user node publishes the user actor.
   peer_address users;
+  /// The cluster's shard map and this node's name in it.
+  shard_map map = shard_map::even(default_shards, 1, 1);
+  std::string node_name = "orders-1";
   /// When set, the user service to ask instead of connecting to `users`
   /// (e.g. a fake in the same actor system): monitored, never reconnected.
   user_actor fixed_users;

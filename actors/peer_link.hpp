@@ -1,6 +1,9 @@
 #pragma once
 
+#include "actors/atoms.hpp"
 #include "actors/defaults.hpp"
+#include "actors/errc.hpp"
+#include "actors/hello.hpp"
 
 #include <algorithm>
 #include <caf/actor_cast.hpp>
@@ -11,6 +14,7 @@
 #include <caf/system_messages.hpp>
 #include <chrono>
 #include <cstdint>
+#include <iostream>
 #include <set>
 #include <string>
 #include <utility>
@@ -24,18 +28,24 @@ struct peer_address {
 };
 
 /// One typed handle to an actor published on another node. `poll` connects
-/// asynchronously through the middleman (never blocking the owner), the owner
+/// asynchronously through the middleman (never blocking the owner), then
+/// sends the link's `hello` (when it has one: `hello.expected_node` not
+/// empty) and counts as connected only once the peer accepted it; the owner
 /// monitors the handle, and after a `down_msg` the link reconnects with
 /// exponential backoff: a restarted node is a new CAF node, so the old handle
-/// is never reused. Lives in the owner's state; use only from the owner.
+/// is never reused. A refused hello is printed to stderr once per distinct
+/// reason and retried with backoff. Lives in the owner's state and must not
+/// move once `poll` ran (its callbacks hold `this`); use only from the owner.
 template <class Handle> class peer_link {
 public:
   using clock = std::chrono::steady_clock;
 
   peer_link() = default;
 
-  peer_link(peer_address addr, caf::timespan connect_timeout)
-      : addr_(std::move(addr)), connect_timeout_(connect_timeout) {
+  peer_link(peer_address addr, caf::timespan connect_timeout,
+            hello greeting = {})
+      : addr_(std::move(addr)), connect_timeout_(connect_timeout),
+        hello_(std::move(greeting)) {
     // nop
   }
 
@@ -53,6 +63,16 @@ public:
   /// The live handle; valid only while `connected()`.
   const Handle& handle() const {
     return handle_;
+  }
+
+  /// The node name this link expects (empty without a hello).
+  const std::string& name() const {
+    return hello_.expected_node;
+  }
+
+  /// Why the peer last refused the hello; empty once it accepted one.
+  const std::string& refusal() const {
+    return refusal_;
   }
 
   /// Starts a connect attempt unless connected, connecting, or backing off.
@@ -73,9 +93,10 @@ public:
                 back_off();
                 return;
               }
-              handle_ = caf::actor_cast<Handle>(std::move(ptr));
-              self->monitor(handle_);
-              backoff_ = initial_backoff;
+              auto h = caf::actor_cast<Handle>(std::move(ptr));
+              if (hello_.expected_node.empty())
+                return accept(self, std::move(h));
+              greet(self, std::move(h));
             },
             [this](caf::error&) {
               connecting_ = false;
@@ -93,6 +114,36 @@ public:
   }
 
 private:
+  template <class Self> void accept(Self* self, Handle h) {
+    handle_ = std::move(h);
+    self->monitor(handle_);
+    backoff_ = initial_backoff;
+    refusal_.clear();
+  }
+
+  /// Sends the hello on `h`; accepts `h` once the peer agrees.
+  template <class Self> void greet(Self* self, Handle h) {
+    connecting_ = true;
+    self->request(h, connect_timeout_, hello_atom_v, hello_)
+        .then(
+            [this, self, h](const std::string&) {
+              connecting_ = false;
+              accept(self, h);
+            },
+            [this](caf::error& err) {
+              connecting_ = false;
+              if (is(err, errc::misconfigured)) {
+                auto why = error_text(err);
+                if (why != refusal_)
+                  std::cerr << hello_.caller << ": refused by "
+                            << hello_.expected_node << " at " << addr_.host
+                            << ":" << addr_.port << ": " << why << std::endl;
+                refusal_ = std::move(why);
+              }
+              back_off();
+            });
+  }
+
   static constexpr caf::timespan initial_backoff =
       std::chrono::milliseconds(50);
   static constexpr caf::timespan max_backoff = std::chrono::milliseconds(1000);
@@ -104,6 +155,8 @@ private:
 
   peer_address addr_;
   caf::timespan connect_timeout_ = std::chrono::seconds(2);
+  hello hello_;
+  std::string refusal_;
   Handle handle_;
   bool fixed_ = false;
   bool connecting_ = false;

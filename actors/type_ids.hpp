@@ -25,6 +25,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(microshop, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(microshop, (std::vector<microshop::actors::new_order>))
   CAF_ADD_TYPE_ID(microshop, (std::vector<microshop::actors::order_result>))
   CAF_ADD_TYPE_ID(microshop, (std::vector<bool>))
+  CAF_ADD_TYPE_ID(microshop, (microshop::actors::hello))
+  CAF_ADD_TYPE_ID(microshop, (microshop::actors::unique_claim))
+  CAF_ADD_TYPE_ID(microshop, (microshop::actors::id_state))
 
 CAF_END_TYPE_ID_BLOCK(microshop)
 

@@ -3,6 +3,7 @@
 // The user service's contract: what crosses the wire to and from the user node.
 
 #include "actors/atoms.hpp"
+#include "actors/hello.hpp"
 #include "actors/page.hpp"
 
 #include <caf/error.hpp>
@@ -57,24 +58,71 @@ typename Inspector::result_type inspect(Inspector& f, user_result& x) {
 /// or may still appear after it (some are being created). Every user with an
 /// id below `watermark` that will ever exist was visible when the page was
 /// read, so a page never holds a user at or above it: a poller that asks
-/// again `after` the last id never misses a user.
+/// again `after` the last id never misses a user. `full` when the page
+/// stopped at its last item for its limit: the node's answer is complete
+/// through that item only; otherwise it is complete below `watermark`.
 struct user_page {
   std::vector<user> items;
   bool more = false;
   std::string watermark;
+  bool full = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, user_page& x) {
   return f(caf::meta::type_name("microshop::user_page"), x.items, x.more,
-           x.watermark);
+           x.watermark, x.full);
 }
+
+/// Which unique value a uniqueness entry guards.
+enum class unique_field : uint8_t { username, email };
+
+/// A claim on a uniqueness entry: the user node that owns the entry's
+/// virtual shard (`shard_of_key`) makes `key` point at `owner`, the id of a
+/// user being created, unless it points at another user that exists or is
+/// being created.
+struct unique_claim {
+  unique_field field = unique_field::username;
+  /// The value in ASCII lower case.
+  std::string key;
+  /// The id of the user being created.
+  std::string owner;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, unique_claim& x) {
+  return f(caf::meta::type_name("microshop::unique_claim"), x.field, x.key,
+           x.owner);
+}
+
+/// What the user node that owns an id's shard knows of it.
+enum class id_state : uint8_t {
+  /// No user has it and none ever will (not in flight on this node).
+  absent,
+  /// A user with it is being created on this node.
+  in_flight,
+  /// A user with it is stored.
+  committed,
+};
 
 /// The user service. Errors: `errc::invalid` (naming the field),
 /// `errc::duplicate` (naming the field), `errc::user_not_found`,
 /// `errc::storage`, `errc::overloaded` (a create refused at once: the hash
-/// queue is full, or it waited too long for a hash worker).
+/// queue is full, or it waited too long for a hash worker),
+/// `errc::unavailable` (a user node that a create needs cannot be reached),
+/// `errc::misconfigured` (hello: not the node asked for, or another map).
 using user_actor = caf::typed_actor<
+    /// Answers the node's name when it is `expected_node` and runs the map
+    /// with `map_digest`; else `errc::misconfigured` saying why.
+    caf::replies_to<hello_atom, hello>::with<std::string>,
+    /// Makes the entry point at `owner` (see `unique_claim`); true when it
+    /// does, else `errc::duplicate` naming the field, or `errc::unavailable`
+    /// when the current owner's node cannot say whether it exists.
+    caf::replies_to<claim_atom, unique_claim>::with<bool>,
+    /// Deletes the entry if it points at `owner`; true when it did.
+    caf::replies_to<release_atom, unique_claim>::with<bool>,
+    /// What this node knows of the user id (it must own the id's shard).
+    caf::replies_to<lookup_atom, std::string>::with<id_state>,
     /// Creates a user; its password is stored only as an Argon2id hash.
     caf::replies_to<create_atom, new_user>::with<user>,
     /// The user with this id.

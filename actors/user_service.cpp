@@ -110,6 +110,23 @@ user_actor::behavior_type user_front(front_pointer self, store_ptr store,
     st.idle.push_back(self->template spawn<caf::detached + caf::linked>(
         hash_worker, store, cfg.cost, st.ids));
   return {
+      [=](hello_atom, const hello& h) -> caf::result<std::string> {
+        return answer_hello(h, cfg.node_name, cfg.map);
+      },
+      [=](claim_atom, const unique_claim&) -> caf::result<bool> {
+        return caf::make_error(errc::unavailable, "claims not implemented");
+      },
+      [=](release_atom, const unique_claim&) -> caf::result<bool> {
+        return caf::make_error(errc::unavailable, "claims not implemented");
+      },
+      [=](lookup_atom, const std::string& id) -> caf::result<id_state> {
+        if (self->state.ids->in_flight(id))
+          return id_state::in_flight;
+        auto exists = user_exists(*store, id);
+        if (!exists)
+          return std::move(exists.error());
+        return *exists ? id_state::committed : id_state::absent;
+      },
       [=](create_atom, new_user& x) -> caf::result<user> {
         if (auto err = admit_create(*store, x))
           return err;

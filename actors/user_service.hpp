@@ -1,6 +1,8 @@
 #pragma once
 
 #include "actors/password.hpp"
+#include "actors/peer_link.hpp"
+#include "actors/shard_map.hpp"
 #include "actors/user_api.hpp"
 #include "persistence/user_store.hpp"
 
@@ -23,6 +25,15 @@ struct user_service_config {
   /// `errc::overloaded`, unhashed and unstored; keep it below the edge's
   /// request timeout (5 s), which has answered the client by then.
   caf::timespan hash_max_wait = std::chrono::seconds(4);
+  /// The cluster's shard map and this node's name in it.
+  shard_map map = shard_map::even(default_shards, 1, 1);
+  std::string node_name = "users-1";
+  /// Where the other user nodes of `map` publish their actors (this node's
+  /// own entry, if any, is ignored).
+  std::vector<named_address> peers;
+  /// How long a claim, release or lookup on another user node may take.
+  caf::timespan peer_timeout = std::chrono::seconds(2);
+  caf::timespan connect_timeout = std::chrono::seconds(2);
 };
 
 /// The user service over `store`: a front on a thread of its own that answers

@@ -69,6 +69,8 @@ response error_to_response(const caf::error& err, std::string_view service) {
       return error_response(503, text.empty() ? "Service unavailable" : text);
     case errc::storage:
       return error_response(500, "Internal storage error");
+    case errc::misconfigured:
+      return unavailable(service);
     case errc::overloaded: {
       auto r =
           error_response(503, std::string{service} + " service overloaded");

@@ -48,11 +48,11 @@ struct fake_users_state {
 
 using fake_ptr = std::shared_ptr<fake_users_state>;
 
-using release_atom = caf::atom_constant<caf::atom("release")>;
+using answer_atom = caf::atom_constant<caf::atom("answer")>;
 
 /// The fake's handle: a user service that the test can also tell to answer
 /// the verifies it holds (a promise is delivered only from its actor).
-using fake_users_actor = user_actor::extend<caf::reacts_to<release_atom, bool>>;
+using fake_users_actor = user_actor::extend<caf::reacts_to<answer_atom, bool>>;
 
 /// A user service that only verifies: from `st->known`, or only once
 /// released when `st->silent`.
@@ -60,6 +60,18 @@ fake_users_actor::behavior_type fake_users(fake_users_actor::pointer self,
                                            fake_ptr st) {
   auto unsupported = [] { return caf::make_error(caf::sec::invalid_argument); };
   return {
+      [=](hello_atom, const hello& h) -> caf::result<std::string> {
+        return h.expected_node;
+      },
+      [=](claim_atom, const unique_claim&) -> caf::result<bool> {
+        return unsupported();
+      },
+      [=](release_atom, const unique_claim&) -> caf::result<bool> {
+        return unsupported();
+      },
+      [=](lookup_atom, const std::string&) -> caf::result<id_state> {
+        return unsupported();
+      },
       [=](create_atom, const new_user&) -> caf::result<user> {
         return unsupported();
       },
@@ -87,7 +99,7 @@ fake_users_actor::behavior_type fake_users(fake_users_actor::pointer self,
           out.push_back(st->known.count(id) > 0);
         return out;
       },
-      [=](release_atom, bool exists) {
+      [=](answer_atom, bool exists) {
         for (auto& [rp, n] : st->held)
           rp.deliver(std::vector<bool>(n, exists));
         st->held.clear();
@@ -235,7 +247,7 @@ BOOST_AUTO_TEST_CASE(
   BOOST_CHECK_EQUAL(actors::error_text((*res)->error()),
                     "User service unavailable");
   // The user service confirms the user after the order was refused.
-  caf::anon_send(fake_actor, release_atom::value, true);
+  caf::anon_send(fake_actor, answer_atom::value, true);
   sched.run();
   BOOST_REQUIRE(fake->held.empty());
   BOOST_CHECK(stored().empty());

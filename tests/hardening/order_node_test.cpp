@@ -142,6 +142,14 @@ killing_users(actors::user_actor::pointer self) {
     return caf::make_error(caf::sec::runtime_error, "killed the sender");
   };
   return {
+      [=](actors::hello_atom, const actors::hello&)
+          -> caf::result<std::string> { return kill_sender(); },
+      [=](actors::claim_atom, const actors::unique_claim&)
+          -> caf::result<bool> { return kill_sender(); },
+      [=](actors::release_atom, const actors::unique_claim&)
+          -> caf::result<bool> { return kill_sender(); },
+      [=](actors::lookup_atom, const std::string&)
+          -> caf::result<actors::id_state> { return kill_sender(); },
       [=](actors::create_atom, const actors::new_user&)
           -> caf::result<actors::user> { return kill_sender(); },
       [=](actors::get_atom, const std::string&) -> caf::result<actors::user> {
