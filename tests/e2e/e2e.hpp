@@ -1,8 +1,9 @@
 #pragma once
 
-// Shared fixture of the end-to-end tests: a real three-process cluster
-// (user_node, order_node, edge_node) on the ports they picked, spoken to over
-// HTTP.
+// Shared fixture of the end-to-end tests: a real cluster of node processes
+// (user nodes, order nodes, the edge) on the ports they picked, spoken to over
+// HTTP. Its shape comes from MICROSHOP_TEST_SHAPE (1x1 when unset): every
+// test holds for every shape.
 
 #include "support/cluster.hpp"
 #include "support/http_client.hpp"
@@ -10,6 +11,7 @@
 #include <boost/test/unit_test.hpp>
 #include <regex>
 #include <string>
+#include <thread>
 
 namespace microshop::testing {
 
@@ -17,17 +19,30 @@ struct e2e_fixture {
   cluster nodes;
   uint16_t http = 0;
 
-  explicit e2e_fixture(bool start = true) {
+  /// A cluster of shape `s`, started and ready when `start`.
+  explicit e2e_fixture(bool start = true, shape s = test_shape()) : nodes(s) {
     if (start)
       start_all();
   }
 
   void start_all() {
-    nodes.start(node::users);
-    nodes.start(node::orders);
-    nodes.start(node::edge);
+    nodes.start_all();
     http = nodes.port(node::edge);
     wait_ready();
+  }
+
+  /// Waits until every clock is past the millisecond of every id made so
+  /// far. Ids of different nodes made a millisecond apart sort by time, and
+  /// a merged list shows a record once every node's watermark passed it: a
+  /// record may show up a moment late, never out of order (docs/sharding.md).
+  static void next_millisecond() {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+
+  /// GET of a list that must show every write answered before the call.
+  http_response get_list(const std::string& target) {
+    next_millisecond();
+    return get(target);
   }
 
   /// Waits until /readyz answers 200.
