@@ -22,3 +22,21 @@ use_free_ports() {
   export MICROSHOP_HTTP_PORT=${ports[0]} MICROSHOP_USERS_PORT=${ports[1]} \
     MICROSHOP_ORDERS_PORT=${ports[2]}
 }
+
+# The first of `$1` consecutive TCP ports on 127.0.0.1 that nothing listens
+# on right now (see free_port), none of them in the words of `$2`.
+free_port_range() {
+  local base i ok
+  while :; do
+    base=$((20000 + RANDOM % 12000))
+    ok=1
+    for ((i = 0; i < $1; ++i)); do
+      if [[ " ${2:-} " == *" $((base + i)) "* ]] ||
+        (exec 3<>"/dev/tcp/127.0.0.1/$((base + i))") 2>/dev/null; then
+        ok=0
+        break
+      fi
+    done
+    ((ok)) && { echo "$base"; return; }
+  done
+}

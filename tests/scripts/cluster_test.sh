@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Drives scripts/cluster.sh the way a user does: up (twice), a curl of each
-# endpoint, status, stop/start of one node, down. Hermetic: temp home, free
-# ports; uses the binaries in BUILD_DIR as they are, never builds.
+# endpoint, status, stop/start of one node, down; then the same over 2 user
+# and 2 order nodes, and the refusal of port ranges that overlap. Hermetic:
+# temp home, free ports; uses the binaries in BUILD_DIR as they are, never
+# builds.
 # Usage: cluster_test.sh BUILD_DIR
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -66,6 +68,82 @@ cluster down >/dev/null
 [[ $(cluster status | grep -c running) == 0 ]] || fail "still running after down"
 [[ -d "$MICROSHOP_HOME/data/users" && -d "$MICROSHOP_HOME/data/orders" ]] ||
   fail "data not under MICROSHOP_HOME: $(ls -R "$MICROSHOP_HOME")"
+# A 1x1 cluster keeps the files of the cluster from before sharding.
+[[ -s "$MICROSHOP_HOME/log/users.log" && -s "$MICROSHOP_HOME/log/edge.log" &&
+  ! -e "$MICROSHOP_HOME/data/users-1" ]] || fail "1x1 files: $(ls -R "$MICROSHOP_HOME")"
+[[ $(<"$MICROSHOP_HOME/shard-map.txt") == "$(cluster map)" ]] || fail "1x1 map file"
+grep -q "^users 127 users-1$" "$MICROSHOP_HOME/shard-map.txt" || fail "1x1 map text"
+
+# Port ranges that overlap are refused before anything starts.
+base=$(free_port_range 4)
+refused() { # refused MESSAGE ENV...: `up` fails naming MESSAGE, starts nothing
+  local out
+  if out=$(env "${@:2}" "$root/scripts/cluster.sh" up 2>&1); then
+    fail "up with ${*:2} started: $out"
+  fi
+  grep -q "$1" <<<"$out" || fail "up with ${*:2}: $out"
+  [[ -z $(ls "$MICROSHOP_HOME/run" 2>/dev/null) ]] || fail "up with ${*:2} left pid files"
+  ! pgrep -f "port=$base" >/dev/null || fail "up with ${*:2} started a node"
+}
+refused "port ranges overlap: user nodes $base-$((base + 2)), order nodes $((base + 2))-$((base + 3))" \
+  MICROSHOP_USER_NODES=3 MICROSHOP_ORDER_NODES=2 MICROSHOP_USERS_PORT=$base \
+  MICROSHOP_ORDERS_PORT=$((base + 2))
+refused "MICROSHOP_HTTP_PORT $((base + 1)) is in the user node ports $base-$((base + 1))" \
+  MICROSHOP_USER_NODES=2 MICROSHOP_USERS_PORT=$base MICROSHOP_HTTP_PORT=$((base + 1))
+refused "MICROSHOP_HTTP_PORT $((base + 3)) is in the order node ports $((base + 2))-$((base + 3))" \
+  MICROSHOP_USER_NODES=2 MICROSHOP_ORDER_NODES=2 MICROSHOP_USERS_PORT=$base \
+  MICROSHOP_ORDERS_PORT=$((base + 2)) MICROSHOP_HTTP_PORT=$((base + 3))
+refused "a node count must be a number from 1 to 128" MICROSHOP_USER_NODES=0
+
+# 2 user nodes and 2 order nodes.
+users_base=$(free_port_range 2)
+orders_base=$(free_port_range 2 "$users_base $((users_base + 1))")
+export MICROSHOP_USER_NODES=2 MICROSHOP_ORDER_NODES=2 \
+  MICROSHOP_USERS_PORT=$users_base MICROSHOP_ORDERS_PORT=$orders_base
+out=$(cluster up) || fail "2x2 up: $out"
+grep -q "microshop is up: $url" <<<"$out" || fail "2x2 up: $out"
+st=$(cluster status)
+for n in users-1:$users_base users-2:$((users_base + 1)) orders-1:$orders_base \
+  orders-2:$((orders_base + 1)) edge:$MICROSHOP_HTTP_PORT; do
+  grep -Eq "^${n%%:*} +[0-9]+ +${n##*:} +running$" <<<"$st" || fail "2x2 status, $n: $st"
+  [[ -s "$MICROSHOP_HOME/log/${n%%:*}.log" && -s "$MICROSHOP_HOME/run/${n%%:*}.pid" ]] ||
+    fail "2x2 files of ${n%%:*}: $(ls -R "$MICROSHOP_HOME")"
+done
+[[ -d "$MICROSHOP_HOME/data/users-2" && -d "$MICROSHOP_HOME/data/orders-2" ]] ||
+  fail "2x2 data dirs: $(ls "$MICROSHOP_HOME/data")"
+[[ $(<"$MICROSHOP_HOME/shard-map.txt") == "$(cluster map)" ]] || fail "2x2 map file"
+grep -q "^users 1 users-2$" "$MICROSHOP_HOME/shard-map.txt" &&
+  grep -q "^orders 126 orders-1$" "$MICROSHOP_HOME/shard-map.txt" || fail "2x2 map text"
+ready=$(expect 200 GET /readyz)
+for n in users-1 users-2 orders-1 orders-2; do
+  grep -q "\"$n\":{\"connected\":true}" <<<"$ready" || fail "readyz lacks $n: $ready"
+done
+for i in 1 2 3 4; do
+  user=$(expect 201 POST /api/users "{\"username\":\"bob$i\",\"email\":\"bob$i@example.com\",\"password\":\"password-1\"}")
+  uid=$(sed -E 's/.*"id":"([^"]+)".*/\1/' <<<"$user")
+  expect 200 GET "/api/users/$uid" >/dev/null
+  expect 201 POST /api/orders "{\"userId\":\"$uid\",\"products\":[{\"productId\":\"p\",\"quantity\":1,\"price\":1}]}" >/dev/null
+done
+sleep 0.01
+[[ $(expect 200 GET /api/users | grep -o '"id"' | wc -l) == 4 ]] || fail "2x2 list users"
+out=$(cluster stop users 2>&1) && fail "'users' named one of two nodes: $out"
+grep -q "use users-1..users-2" <<<"$out" || fail "stop users: $out"
+cluster stop users-2 >/dev/null
+grep -Eq "^users-2 +- +$((users_base + 1)) +stopped$" <<<"$(cluster status)" || fail "users-2 not stopped"
+[[ $(cluster status | grep -c running) == 4 ]] || fail "stop users-2 stopped others"
+expect 503 GET /readyz >/dev/null
+expect 503 GET /api/users >/dev/null
+cluster start users-2 >/dev/null
+for _ in $(seq 1 100); do
+  [[ $(curl -s -o /dev/null -w '%{http_code}' "$url/readyz") == 200 ]] && break
+  sleep 0.1
+done
+expect 200 GET /api/users >/dev/null
+# down stops every node that has a pid file, whatever shape the caller names.
+env MICROSHOP_USER_NODES=1 MICROSHOP_ORDER_NODES=1 "$root/scripts/cluster.sh" down >/dev/null
+[[ $(cluster status | grep -c running) == 0 ]] || fail "2x2 still running after down"
+[[ -z $(ls "$MICROSHOP_HOME/run") ]] || fail "pid files left: $(ls "$MICROSHOP_HOME/run")"
+unset MICROSHOP_USER_NODES MICROSHOP_ORDER_NODES MICROSHOP_USERS_PORT MICROSHOP_ORDERS_PORT
 
 # Without MICROSHOP_HOME the home is <checkout>/var, wherever the caller is:
 # run a copy of the scripts from another directory.
