@@ -1,0 +1,171 @@
+// A lost user node takes only its own share with it; a node that runs
+// another shard map is refused; cluster.sh writes the map the nodes expect.
+
+#include "actors/shard_map.hpp"
+#include "sharding/sharding.hpp"
+
+#include <cstdio>
+#include <functional>
+#include <thread>
+
+using namespace microshop::testing;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+using three_by_two = sharded_fixture<3, 2>;
+
+/// Creates users until one lives on `n`; its id.
+std::string user_on(e2e_fixture& f, node n) {
+  for (int i = 0; i < 30; ++i) {
+    auto u = f.make_user("on" + to_string(n) + "_" + std::to_string(i));
+    auto id = u["id"].get<std::string>();
+    if (f.nodes.owner(node_kind::users, id) == n)
+      return id;
+  }
+  BOOST_FAIL("no user created on " << to_string(n));
+  return "";
+}
+
+/// A name of the form `prefix<i>` whose username and email entries both
+/// live on nodes that `ok` accepts.
+std::string name_with_entries(const cluster& c, const std::string& prefix,
+                              const std::function<bool(node, node)>& ok) {
+  for (int i = 0;; ++i) {
+    auto name = prefix + std::to_string(i);
+    if (ok(c.entry_owner("username", name),
+           c.entry_owner("email", name + "@example.com")))
+      return name;
+  }
+}
+
+/// What `cmd` printed on stdout.
+std::string run(const std::string& cmd) {
+  std::string out;
+  auto* p = ::popen(cmd.c_str(), "r");
+  BOOST_REQUIRE(p);
+  char buf[4096];
+  while (auto n = std::fread(buf, 1, sizeof(buf), p))
+    out.append(buf, n);
+  BOOST_CHECK_EQUAL(::pclose(p), 0);
+  return out;
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(failure_isolation, three_by_two)
+
+BOOST_AUTO_TEST_CASE(
+    with_users_2_stopped_users_elsewhere_are_read_and_ordered_for) {
+  auto lost = node::user(2);
+  auto here = user_on(*this, node::user(1));
+  auto there = user_on(*this, lost);
+  BOOST_REQUIRE_EQUAL(nodes.stop(lost), 0);
+  BOOST_REQUIRE(wait_until([&] { return get("/readyz").status == 503; }, 15s));
+  auto ready = get("/readyz").json();
+  for (auto n : nodes.all())
+    if (n.kind != node_kind::edge)
+      BOOST_CHECK_MESSAGE(ready["nodes"][to_string(n)]["connected"] ==
+                              (n != lost),
+                          to_string(n) << ": " << ready.dump());
+
+  auto read = get("/api/users/" + here);
+  BOOST_CHECK_EQUAL(read.status, 200);
+  BOOST_CHECK_EQUAL(read.json()["id"], here);
+  auto order = place(here);
+  BOOST_CHECK_EQUAL(order.status, 201);
+  auto mine = get("/api/orders?userId=" + here);
+  BOOST_CHECK_EQUAL(mine.status, 200);
+  BOOST_CHECK_EQUAL(mine.json().size(), 1u);
+
+  auto list = get("/api/users");
+  BOOST_CHECK_EQUAL(list.status, 503);
+  BOOST_CHECK_EQUAL(list.body, R"({"error":"User service unavailable"})");
+  BOOST_CHECK_EQUAL(get("/api/users?limit=1").status, 503);
+  BOOST_CHECK_EQUAL(get("/api/users/" + there).status, 503);
+  BOOST_CHECK_EQUAL(place(there).status, 503);
+  BOOST_CHECK_EQUAL(get_list("/api/orders").status, 200);
+
+  // A create whose names live on the nodes still up is served; one that
+  // needs an entry on the lost node is 503, and it leaves nothing behind.
+  auto up = [&](node a, node b) { return a != lost && b != lost; };
+  auto fine = name_with_entries(nodes, "free", up);
+  BOOST_CHECK_EQUAL(
+      post("/api/users", user_body(fine, fine + "@example.com")).status, 201);
+  auto blocked = name_with_entries(
+      nodes, "blocked", [&](node a, node b) { return a == lost && b != lost; });
+  auto r = post("/api/users", user_body(blocked, blocked + "@example.com"));
+  BOOST_CHECK_EQUAL(r.status, 503);
+  BOOST_CHECK_EQUAL(r.body, R"({"error":"User service unavailable"})");
+
+  nodes.start(lost);
+  wait_ready();
+  BOOST_CHECK_EQUAL(get("/api/users/" + there).status, 200);
+  BOOST_CHECK_EQUAL(place(there).status, 201);
+  BOOST_CHECK_EQUAL(
+      post("/api/users", user_body(blocked, blocked + "@example.com")).status,
+      201);
+  auto all = get_list("/api/users?limit=1000");
+  BOOST_CHECK_EQUAL(all.status, 200);
+  BOOST_CHECK(strictly_ascending([&] {
+    std::vector<std::string> ids;
+    for (auto& u : all.json())
+      ids.push_back(u["id"]);
+    return ids;
+  }()));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(shard_maps)
+
+BOOST_AUTO_TEST_CASE(
+    a_node_started_with_another_map_is_refused_and_the_edge_says_why) {
+  e2e_fixture f{false, shape{2, 1}};
+  auto odd = node::user(2);
+  f.nodes.use_map(odd, microshop::actors::shard_map::even(64, 2, 1).text());
+  f.nodes.start_all();
+  f.http = f.nodes.port(node::edge);
+  auto refused = [&] {
+    auto r = f.get("/readyz");
+    auto j = r.json();
+    return r.status == 503 &&
+           j["nodes"][to_string(odd)]["connected"] == false &&
+           j["nodes"]["users-1"]["connected"] == true &&
+           j["nodes"]["orders-1"]["connected"] == true;
+  };
+  BOOST_REQUIRE(wait_until(refused, 15s));
+  auto entry = f.get("/readyz").json()["nodes"][to_string(odd)];
+  BOOST_CHECK_MESSAGE(entry.contains("error") &&
+                          entry["error"].get<std::string>().find("shard map") !=
+                              std::string::npos,
+                      entry.dump());
+  // It stays refused: the edge keeps trying and keeps being told why.
+  std::this_thread::sleep_for(1500ms);
+  BOOST_CHECK(refused());
+  auto log = f.nodes.log(node::edge);
+  BOOST_CHECK_MESSAGE(
+      log.find("node users-2 runs shard map") != std::string::npos, log);
+  // Once it runs the cluster's map it is let in.
+  BOOST_REQUIRE_EQUAL(f.nodes.stop(odd), 0);
+  f.nodes.use_map(odd, f.nodes.map_text());
+  f.nodes.start(odd);
+  f.wait_ready();
+  BOOST_CHECK_EQUAL(f.get("/api/users").status, 200);
+}
+
+BOOST_AUTO_TEST_CASE(cluster_sh_writes_the_even_map_of_its_shape) {
+  temp_dir home;
+  for (auto [n, m] : {std::pair{1, 1}, {3, 2}, {4, 4}, {7, 5}}) {
+    auto cmd = "MICROSHOP_HOME='" + home.path().string() +
+               "' MICROSHOP_USER_NODES=" + std::to_string(n) +
+               " MICROSHOP_ORDER_NODES=" + std::to_string(m) + " bash '" +
+               MICROSHOP_SOURCE_DIR + "/scripts/cluster.sh' map";
+    BOOST_CHECK_MESSAGE(
+        run(cmd) == microshop::actors::shard_map::even(128, n, m).text(),
+        n << "x" << m);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
