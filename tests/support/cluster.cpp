@@ -133,7 +133,42 @@ std::string cluster::stem(node n) const {
   return to_string(n);
 }
 
+std::vector<std::string> cluster::args_before_sharding(node n) {
+  auto peer = [&](const char* flag, node x) {
+    return std::string{flag} + "=" + std::to_string(peer_port(x));
+  };
+  auto i = ports_.find(n);
+  std::vector<std::string> out{
+      "--port=" + std::to_string(i == ports_.end() ? 0 : i->second)};
+  auto data = "--data-dir=" + (dir_ / stem(n)).string();
+  switch (n.kind) {
+  case node_kind::users:
+    out.insert(out.end(), {data, "--hash-ops=1", "--hash-mem-kib=8"});
+    break;
+  case node_kind::orders:
+    out.insert(out.end(), {data, peer("--users-port", node::users)});
+    break;
+  case node_kind::edge:
+    out.insert(out.end(), {peer("--users-port", node::users),
+                           peer("--orders-port", node::orders)});
+    break;
+  }
+  return out;
+}
+
 std::vector<std::string> cluster::args(node n) {
+  BOOST_REQUIRE_MESSAGE(!flags_before_sharding ||
+                            (shape_.users == 1 && shape_.orders == 1),
+                        "the flags from before sharding name one node each");
+  auto out = flags_before_sharding ? args_before_sharding(n) : sharded_args(n);
+  if (auto j = kind_args.find(n.kind); j != kind_args.end())
+    out.insert(out.end(), j->second.begin(), j->second.end());
+  if (auto j = extra_args.find(n); j != extra_args.end())
+    out.insert(out.end(), j->second.begin(), j->second.end());
+  return out;
+}
+
+std::vector<std::string> cluster::sharded_args(node n) {
   // A user node is one of its own --user-nodes: it needs its port first.
   if (n.kind == node_kind::users)
     peer_port(n);
@@ -158,10 +193,6 @@ std::vector<std::string> cluster::args(node n) {
                            "--order-nodes=" + addresses(node_kind::orders)});
     break;
   }
-  if (auto j = kind_args.find(n.kind); j != kind_args.end())
-    out.insert(out.end(), j->second.begin(), j->second.end());
-  if (auto j = extra_args.find(n); j != extra_args.end())
-    out.insert(out.end(), j->second.begin(), j->second.end());
   return out;
 }
 

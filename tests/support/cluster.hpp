@@ -83,6 +83,10 @@ public:
   /// Extra flags for every node of a kind.
   std::map<node_kind, std::vector<std::string>> kind_args;
 
+  /// Start the nodes of a 1x1 cluster with the flags from before sharding:
+  /// no map, no names, `--users-port` and `--orders-port`.
+  bool flags_before_sharding = false;
+
   /// The nodes of `k` in index order (the edge alone for `node_kind::edge`).
   std::vector<node> nodes(node_kind k) const;
 
@@ -146,6 +150,10 @@ private:
   std::string addresses(node_kind k);
 
   std::vector<std::string> args(node n);
+
+  std::vector<std::string> sharded_args(node n);
+
+  std::vector<std::string> args_before_sharding(node n);
 
   /// What the files of `n` are called: "users" and "orders" for the only
   /// node of its kind (as before sharding), else its name.
