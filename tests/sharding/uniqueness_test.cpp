@@ -60,7 +60,7 @@ BOOST_AUTO_TEST_CASE(
     auto id = field_of(t.winner, "id");
     auto again = get("/api/users/" + id);
     BOOST_CHECK_EQUAL(again.status, 200);
-    BOOST_CHECK_EQUAL(again.body, t.winner);
+    BOOST_CHECK_EQUAL(again.json(), nlohmann::json::parse(t.winner));
   }
   BOOST_CHECK_EQUAL(get_list("/api/users").json().size(), 4u);
 }
@@ -113,7 +113,8 @@ BOOST_AUTO_TEST_CASE(
     if (out.status == 201) {
       auto id = field_of(out.body, "id");
       auto r = get("/api/users/" + id);
-      BOOST_CHECK_MESSAGE(r.status == 200 && r.body == out.body,
+      BOOST_CHECK_MESSAGE(r.status == 200 &&
+                              r.json() == nlohmann::json::parse(out.body),
                           "created " << id << " reads " << r.status);
     }
   }
