@@ -88,7 +88,8 @@ fi
 
 exec 9>"$scale_lock"
 flock -w 600 9 || die "another scaling run holds $scale_lock"
-scale_cleanup # whatever a crashed run left behind
+scale_cleanup # whatever a crashed run left behind, and its files
+rm -rf /tmp/microshop-scale.??????
 run=$(mktemp -d /tmp/microshop-scale.XXXXXX)
 trap 'scale_cleanup; rm -rf "$run"' EXIT
 trap 'exit 130' INT TERM

@@ -5,7 +5,7 @@
 
 scale_prefix=msscale
 scale_net=$scale_prefix-net # holds the bridge br0; nodes hang off it by veth
-scale_lock=/run/$scale_prefix.lock
+scale_lock=/run/$scale_prefix.lock # held on fd 9; children get it closed
 
 # cgroup_detect: sets cg_version (v2 | v1) and cg_root (where our group
 # goes), or fails when no hierarchy has the cpu controller.
@@ -88,7 +88,7 @@ launch() {
   # shellcheck disable=SC2016
   # The cgroup first: inside the namespace /sys is a new sysfs without it.
   sh -c 'if [ -n "$1" ]; then echo $$ >"$1/cgroup.procs" || exit 1; fi
-    shift; exec ip netns exec "$@"' sh "$cg" "$scale_prefix-$name" "$@" >>"$log" 2>&1 </dev/null &
+    shift; exec ip netns exec "$@"' sh "$cg" "$scale_prefix-$name" "$@" >>"$log" 2>&1 </dev/null 9>&- &
 }
 
 # wait_tcp NAME ADDR PORT PID: until ADDR:PORT accepts from namespace NAME

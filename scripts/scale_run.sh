@@ -73,7 +73,7 @@ measure() {
     in_ns client env BENCH_OUT=/dev/null wrk -t1 -c"$connections" -d"${warmup}s" -s "$script" "$url" >/dev/null
   fi
   ip netns exec "$scale_prefix-client" env BENCH_OUT="$run/$name.json" wrk -t1 -c"$connections" -d"${duration}s" \
-    --latency -s "$script" "$url" >/dev/null &
+    --latency -s "$script" "$url" >/dev/null 9>&- &
   wpid=$!
   lead=$(awk -v d="$duration" 'BEGIN { print (d >= 4) ? 1 : d / 4 }')
   win=$(awk -v d="$duration" -v l="$lead" 'BEGIN { print d - l - ((d >= 4) ? 0.5 : d / 8) }')
