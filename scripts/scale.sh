@@ -38,7 +38,7 @@ while [[ $# -gt 0 ]]; do
     --cfs-period-us) period=$2; shift 2 ;;
     --json) json_out=$2; shift 2 ;;
     --no-build) export MICROSHOP_NO_BUILD=1; shift ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "scale: unknown flag $1" >&2; exit 2 ;;
   esac
 done

@@ -127,9 +127,19 @@ collect() {
         printf "\"cpu_per_node\":%s,\"cpu_spread\":%.3f,", obj(node, "%.3f"), cs
         printf "\"throttled_per_node\":%s,", obj(thr, "%.3f")
         printf "\"edge_cpu\":%.3f,\"edge_busiest_thread\":%.3f,", core["edge"], busiest["edge"]
-        printf "\"wrk_cpu\":%.3f,\"wrk_busiest_thread\":%.3f,\"machine_busy\":%.3f\n", core["wrk"], busiest["wrk"], machine
-        printf "%d %d %.2f %.3f %.2f %.2f %.2f %.2f %.2f %.2f\n", rmin, rmax, rs, cmean, cs, tmean,
-          core["edge"], busiest["edge"], busiest["wrk"], machine
+        # What held the rate: the capped nodes when they were throttled in
+        # most periods; the edge or wrk when their busiest thread neared a
+        # core; the machine when all cores were busy (several may hold).
+        bound = ""
+        if (tmean >= 0.5) bound = "nodes"
+        if (busiest["edge"] >= 0.85) bound = bound (bound ? "+" : "") "edge"
+        if (busiest["wrk"] >= 0.85) bound = bound (bound ? "+" : "") "wrk"
+        if (machine >= 0.9) bound = bound (bound ? "+" : "") "machine"
+        if (!bound) bound = "none"
+        printf "\"wrk_cpu\":%.3f,\"wrk_busiest_thread\":%.3f,\"machine_busy\":%.3f,", core["wrk"], busiest["wrk"], machine
+        printf "\"bound\":\"%s\"\n", bound
+        printf "%d %d %.2f %.3f %.2f %.2f %.2f %.2f %.2f %.2f %s\n", rmin, rmax, rs, cmean, cs, tmean,
+          core["edge"], busiest["edge"], busiest["wrk"], machine, bound
       }')
   rps_of[$key]=$(sed -E 's/.*"rps":([0-9.]+).*/\1/' <<<"$wrkline")
   results_of[$key]="\"shape\":\"$shape\",\"user_nodes\":$n_users,\"order_nodes\":$n_orders,\"endpoint\":\"$name\",\"nodes\":$nodes,$(sed -E 's/^\{//; s/,"per_node".*//' <<<"$wrkline"),$(head -n 1 <<<"$facts")"
@@ -144,8 +154,8 @@ report() {
   {
     printf '\nmicroshop scaling run: each user/order node capped at %s cores (%s us per %s us, cgroup %s), wrk -t1 -c%s -d%ss after %ss warm-up, %s users, %s cores, %s\n' \
       "$share" "$quota" "$period" "$cg_version" "$connections" "$duration" "$warmup" "$preload" "$(nproc)" "$(date -u +%Y-%m-%dT%H:%MZ)"
-    printf '%-5s %-20s %8s %8s %5s %15s %6s %9s %6s %6s %6s %6s %6s %6s\n' shape endpoint 'req/s' 'p99 ms' eff \
-      'req/node min-max' spread 'node CPU' spread thrott edge 'edge-t' 'wrk-t' machine
+    printf '%-5s %-20s %8s %8s %5s %15s %6s %9s %6s %6s %6s %6s %6s %7s %s\n' shape endpoint 'req/s' 'p99 ms' eff \
+      'req/node min-max' spread 'node CPU' spread thrott edge 'edge-t' 'wrk-t' machine bound
     for s in ${shapes//,/ }; do
       for name in get_user post_order; do
         key=$s/$name
@@ -156,16 +166,17 @@ report() {
         fi
         rows+="$sep{${results_of[$key]},\"efficiency\":$eff}"
         sep=,
-        read -r n p99 rmin rmax rs cmean cs tmean ecpu et wt mach <<<"${row_of[$key]}"
-        printf '%-5s %-20s %8.0f %8.2f %5s %15s %6s %9s %6s %5.0f%% %6s %6s %6s %6s\n' "$s" \
+        read -r n p99 rmin rmax rs cmean cs tmean ecpu et wt mach bound <<<"${row_of[$key]}"
+        printf '%-5s %-20s %8.0f %8.2f %5s %15s %6s %9s %6s %5.0f%% %6s %6s %6s %7s %s\n' "$s" \
           "$([[ $name == get_user ]] && echo 'GET /api/users/<id>' || echo 'POST /api/orders')" \
           "${rps_of[$key]}" "$p99" "${eff/null/-}" "$rmin-$rmax" "$rs" "$cmean" "$cs" \
-          "$(awk -v t="$tmean" 'BEGIN { print 100 * t }')" "$ecpu" "$et" "$wt" "$mach"
+          "$(awk -v t="$tmean" 'BEGIN { print 100 * t }')" "$ecpu" "$et" "$wt" "$mach" "$bound"
       done
     done
     printf '\nreq/node, node CPU (mean cores) and their spread (max/min) are over the endpoint'"'"'s service (users for GET, orders for POST);\n'
     printf 'thrott: share of CFS periods the nodes were throttled in; edge: its CPU in cores; edge-t, wrk-t: the busiest thread'"'"'s share\n'
-    printf 'of one core (edge HTTP broker, wrk -t1); machine: all %s cores busy, as a fraction. Each node of N had %s cores.\n' "$(nproc)" "$share"
+    printf 'of one core (edge HTTP broker, wrk -t1); machine: all %s cores busy, as a fraction. bound: what held the rate\n' "$(nproc)"
+    printf '(nodes: throttled in >= 50%% of periods; edge, wrk: busiest thread >= 0.85; machine: >= 0.9 busy).\n'
   }
   printf '{"date":"%s","command":"%s","cores":%s,"cgroup":"%s","cpu_share":%s,"cfs_quota_us":%s,"cfs_period_us":%s,"duration_s":%s,"warmup_s":%s,"connections":%s,"preload_users":%s,"results":[%s]}\n' \
     "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$cmdline" "$(nproc)" "$cg_version" "$share" "$quota" "$period" \
