@@ -16,6 +16,9 @@
 #   --no-build       use the binaries in MICROSHOP_BUILD_DIR (default build/)
 #                    as they are, never install or build (also
 #                    MICROSHOP_NO_BUILD=1); fails when one is missing
+#
+#   scripts/bench.sh --scale [FLAGS]: the scaling run, scripts/scale.sh FLAGS
+#   (shapes 1x1, 2x2, 4x4 with capped nodes; needs root; see its --help)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 duration=10 warmup=2 connections=64 preload=1000 json_out=bench-results.json
@@ -27,7 +30,8 @@ while [[ $# -gt 0 ]]; do
     --preload) preload=$2; shift 2 ;;
     --json) json_out=$2; shift 2 ;;
     --no-build) export MICROSHOP_NO_BUILD=1; shift ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --scale) shift; exec "$root/scripts/scale.sh" "$@" ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown flag $1" >&2; exit 2 ;;
   esac
 done

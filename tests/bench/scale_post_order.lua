@@ -1,0 +1,23 @@
+-- POST /api/orders: 1-4 lines for a random preloaded user, a pool of 16384
+-- built up front, counted per order node and per verifying user node
+-- (scripts/scale.sh).
+dofile(os.getenv("BENCH_DIR") .. "/scale_common.lua")
+local headers = { ["Content-Type"] = "application/json" }
+local function make_order(i)
+  local u = math.random(#ids)
+  pool_user[i] = u
+  local lines = {}
+  for k = 1, math.random(4) do
+    lines[k] = string.format(
+      '{"productId":"sku-%d","quantity":%d,"price":%d.%02d}',
+      math.random(10000), math.random(5), math.random(0, 199), math.random(0, 99))
+  end
+  local body = '{"userId":"' .. ids[u] .. '","products":[' ..
+               table.concat(lines, ",") .. ']}'
+  return wrk.format("POST", "/api/orders", headers, body)
+end
+function init(args)
+  math.randomseed(os.time() + math.random(1000)); load_routed_ids()
+  fill_pool(16384, make_order)
+end
+request = routed_request
