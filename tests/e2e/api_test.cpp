@@ -346,8 +346,8 @@ BOOST_AUTO_TEST_CASE(health_is_200_and_readiness_lists_each_node) {
   BOOST_CHECK_EQUAL(h.json(), json({{"status", "ok"}}));
   auto r = get("/readyz");
   BOOST_CHECK_EQUAL(r.status, 200);
-  BOOST_CHECK_EQUAL(r.json()["nodes"]["users"]["connected"], true);
-  BOOST_CHECK_EQUAL(r.json()["nodes"]["orders"]["connected"], true);
+  BOOST_CHECK_EQUAL(r.json()["nodes"]["users-1"]["connected"], true);
+  BOOST_CHECK_EQUAL(r.json()["nodes"]["orders-1"]["connected"], true);
 }
 
 BOOST_AUTO_TEST_CASE(an_unknown_path_is_404_and_a_wrong_method_405_with_allow) {

@@ -31,8 +31,8 @@ BOOST_AUTO_TEST_CASE(readyz_is_503_while_the_user_node_is_down_and_200_after) {
   nodes.kill9(node::users);
   BOOST_REQUIRE(eventually([&] { return get("/readyz").status; }, 503));
   auto r = get("/readyz");
-  BOOST_CHECK_EQUAL(r.json()["nodes"]["users"]["connected"], false);
-  BOOST_CHECK_EQUAL(r.json()["nodes"]["orders"]["connected"], true);
+  BOOST_CHECK_EQUAL(r.json()["nodes"]["users-1"]["connected"], false);
+  BOOST_CHECK_EQUAL(r.json()["nodes"]["orders-1"]["connected"], true);
   BOOST_CHECK_EQUAL(get("/healthz").status, 200);
   nodes.start(node::users);
   BOOST_CHECK(eventually([&] { return get("/readyz").status; }, 200));
