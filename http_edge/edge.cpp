@@ -9,6 +9,8 @@
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 #include <iostream>
+#include <optional>
+#include <string>
 #include <sys/resource.h>
 
 CAF_ADD_ATOM(microshop, microshop::http_edge, listen_atom, "listen")
@@ -22,15 +24,29 @@ constexpr auto tick_interval = std::chrono::milliseconds(100);
 caf::behavior edge_main(edge_broker* self, const edge_config& cfg) {
   auto& st = self->state;
   st.cfg = cfg;
-  st.users = {cfg.users, cfg.connect_timeout};
-  st.orders = {cfg.orders, cfg.connect_timeout};
+  // A read is one step on a user node: one message at a time makes the
+  // largest batches (measured against 2, 4 and 8: the same or more req/s
+  // for less CPU). An order takes three steps on two nodes (verify there,
+  // write here): with three in flight the steps overlap (measured: +20 %
+  // req/s and a lower p99 than with one).
   batch_limits reads;
   reads.max_in_flight = 1;
   reads.max_wait = cfg.request_timeout;
-  st.user_gets = batcher<std::string>{reads};
   batch_limits creates = reads;
   creates.max_in_flight = 3;
-  st.order_creates = batcher<actors::new_order>{creates};
+  // Sized once: the links' callbacks hold their addresses.
+  auto add = [&](auto& svc, const std::vector<actors::named_address>& addrs,
+                 batch_limits limits, uint8_t (*tag)(size_t)) {
+    svc.nodes.reserve(addrs.size());
+    for (size_t i = 0; i < addrs.size(); ++i)
+      svc.nodes.emplace_back(
+          actors::peer_address{addrs[i].host, addrs[i].port},
+          cfg.connect_timeout,
+          actors::hello{"edge", addrs[i].name, cfg.map.digest()}, limits,
+          tag(i));
+  };
+  add(st.users, cfg.user_nodes, reads, user_tag);
+  add(st.orders, cfg.order_nodes, creates, order_tag);
   self->set_down_handler([self](caf::down_msg& dm) { on_node_down(self, dm); });
   return {
       [=](listen_atom, const std::string& host,
@@ -41,8 +57,7 @@ caf::behavior edge_main(edge_broker* self, const edge_config& cfg) {
         self->state.doorman = std::move(res->first);
         // Connect to the nodes only once the HTTP port is ours: an outgoing
         // connection could otherwise take that port as its local port.
-        self->state.users.poll(self);
-        self->state.orders.poll(self);
+        poll_nodes(self);
         self->delayed_send(self, tick_interval, actors::tick_atom_v);
         return res->second;
       },
@@ -63,8 +78,7 @@ caf::behavior edge_main(edge_broker* self, const edge_config& cfg) {
         flush_batches(self);
       },
       [=](actors::tick_atom) {
-        self->state.users.poll(self);
-        self->state.orders.poll(self);
+        poll_nodes(self);
         auto now = clock::now();
         on_client_tick(self, now);
         on_calls_tick(self, now);
@@ -87,10 +101,35 @@ size_t raise_fd_limit() {
   return static_cast<size_t>(lim.rlim_cur);
 }
 
+/// Why `addrs` are not the addresses of the nodes of `s` in `map`, if so.
+std::optional<std::string>
+mismatch(const actors::shard_map& map, actors::service s,
+         const std::vector<actors::named_address>& addrs) {
+  auto& names = map.nodes(s);
+  auto what = std::string{actors::to_string(s)};
+  if (names.size() > max_nodes_per_service)
+    return "the map has more than " + std::to_string(max_nodes_per_service) +
+           " " + what + " nodes";
+  if (addrs.size() != names.size())
+    return "the map has " + std::to_string(names.size()) + " " + what +
+           " nodes, but " + std::to_string(addrs.size()) +
+           " addresses were given";
+  for (size_t i = 0; i < names.size(); ++i)
+    if (addrs[i].name != names[i])
+      return "address " + std::to_string(i + 1) + " of " + what + " is for " +
+             addrs[i].name + ", expected " + names[i];
+  return std::nullopt;
+}
+
 } // namespace
 
 caf::expected<std::pair<caf::actor, uint16_t>>
 start_edge(caf::actor_system& sys, edge_config cfg) {
+  for (auto s : {actors::service::users, actors::service::orders})
+    if (auto why = mismatch(cfg.map, s,
+                            s == actors::service::users ? cfg.user_nodes
+                                                        : cfg.order_nodes))
+      return actors::invalid(*why);
   // Keep descriptors for node links and files: past the cap a client gets
   // 503, not a failing accept.
   auto fds = raise_fd_limit();

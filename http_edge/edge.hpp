@@ -1,7 +1,7 @@
 #pragma once
 
 #include "actors/defaults.hpp"
-#include "actors/peer_link.hpp"
+#include "actors/shard_map.hpp"
 #include "http_edge/connection.hpp"
 #include "http_edge/request_parser.hpp"
 
@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace microshop::http_edge {
 
@@ -20,9 +21,16 @@ struct edge_config {
   /// Where the HTTP API listens.
   std::string host{actors::defaults::host};
   uint16_t port = actors::defaults::http_port;
-  /// Where the user and order nodes publish their actors.
-  actors::peer_address users;
-  actors::peer_address orders;
+  /// The cluster's shard map, and where each of its user and order nodes
+  /// publishes its actor: one address per node of `map.nodes(service)`, in
+  /// that order (at most `max_nodes_per_service` each).
+  actors::shard_map map = actors::shard_map::even(actors::default_shards, 1, 1);
+  std::vector<actors::named_address> user_nodes{
+      {"users-1", std::string{actors::defaults::host},
+       actors::defaults::user_node_port}};
+  std::vector<actors::named_address> order_nodes{
+      {"orders-1", std::string{actors::defaults::host},
+       actors::defaults::order_node_port}};
   /// How long a node may take to answer one request (then 504).
   caf::timespan request_timeout = std::chrono::seconds(5);
   /// How long one connect attempt to a node may take.
@@ -39,10 +47,14 @@ struct edge_config {
   request_limits limits;
 };
 
+/// Nodes per service the edge can address.
+constexpr size_t max_nodes_per_service = 127;
+
 /// The HTTP edge: a CAF broker that serves API.md on `cfg.host:cfg.port` and
-/// talks to the user and order nodes only through typed requests with
-/// `cfg.request_timeout`, reconnecting to each after it restarts. Returns the
-/// broker and the bound port, or why it cannot listen.
+/// talks to the user and order nodes of `cfg.map` only through typed
+/// requests with `cfg.request_timeout`, reconnecting to each after it
+/// restarts. Returns the broker and the bound port, or why it cannot listen
+/// (`errc::invalid` when the addresses do not match the map's nodes).
 caf::expected<std::pair<caf::actor, uint16_t>>
 start_edge(caf::actor_system& sys, edge_config cfg);
 

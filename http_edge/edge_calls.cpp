@@ -29,44 +29,28 @@ const caf::error not_connected = caf::sec::no_route_to_receiving_node;
 /// the request is tagged with the node so that its loss answers 503 at once.
 template <class Reply, class Handle, class OnValue, class... Ts>
 void ask(edge_broker* self, slot_ref ref, connection& c,
-         const actors::peer_link<Handle>& link, waits_on node,
+         const actors::peer_link<Handle>& link, uint8_t tag,
          response (*on_error)(const caf::error&), OnValue on_value,
          Ts&&... xs) {
   if (!link.connected())
     return complete(self, ref, on_error(not_connected));
-  c.set_tag(ref.seq, static_cast<uint8_t>(node));
+  c.set_tag(ref.seq, tag);
   self->request(link.handle(), self->state.cfg.request_timeout,
                 std::forward<Ts>(xs)...)
       .then([=](Reply& reply) { complete(self, ref, on_value(reply)); },
             [=](caf::error& err) { complete(self, ref, on_error(err)); });
 }
 
-/// Whether the connection that sent the request at `ref` is still there.
-bool client_alive(edge_broker* self, const slot_ref& ref) {
-  auto i = self->state.clients.find(ref.hdl);
-  return i != self->state.clients.end() && i->second.conn->id() == ref.conn;
-}
-
-/// Ends the call with `ticket` at `gate` and sends the next waiting one
-/// whose client is still there (an abandoned call costs the node nothing).
-void leave(edge_broker* self, call_gate& gate, uint64_t ticket) {
-  for (auto next = gate.leave(ticket); next; next = gate.leave(ticket)) {
-    ticket = next->first;
-    if (client_alive(self, next->second.ref))
-      return next->second.run(ticket);
-  }
-}
-
 /// As `ask`, through `gate`: sent now if fewer than its limit are in flight
 /// to the node, else when a place frees up.
 template <class Reply, class Handle, class OnValue, class... Ts>
 void gated_ask(edge_broker* self, call_gate& gate, slot_ref ref, connection& c,
-               const actors::peer_link<Handle>& link, waits_on node,
+               const actors::peer_link<Handle>& link, uint8_t tag,
                response (*on_error)(const caf::error&), OnValue on_value,
                Ts... xs) {
   if (!link.connected())
     return complete(self, ref, on_error(not_connected));
-  c.set_tag(ref.seq, static_cast<uint8_t>(node));
+  c.set_tag(ref.seq, tag);
   auto run = [self, g = &gate, l = &link, ref, on_error, on_value,
               xs...](uint64_t ticket) {
     if (!l->connected()) {
@@ -136,11 +120,11 @@ void send_batches(edge_broker* self, batcher<Item>& b,
 /// batch goes out after this round of socket events.
 template <class Item, class Handle>
 void gather(edge_broker* self, slot_ref ref, connection& c, batcher<Item>& b,
-            Item x, const actors::peer_link<Handle>& link, waits_on node,
+            Item x, const actors::peer_link<Handle>& link, uint8_t tag,
             response (*on_error)(const caf::error&)) {
   if (!link.connected())
     return complete(self, ref, on_error(not_connected));
-  c.set_tag(ref.seq, static_cast<uint8_t>(node));
+  c.set_tag(ref.seq, tag);
   b.add(std::move(x), ref, clock::now());
   if (b.waiting() >= b.limits().max_items) {
     flush_batches(self);
@@ -150,11 +134,11 @@ void gather(edge_broker* self, slot_ref ref, connection& c, batcher<Item>& b,
   }
 }
 
-/// Answers 503 now for every request still waiting on `node`.
-void fail_pending(edge_broker* self, waits_on node, std::string_view service) {
+/// Answers 503 now for every request still waiting on the node with `tag`.
+void fail_pending(edge_broker* self, uint8_t tag, std::string_view service) {
   std::vector<slot_ref> waiting;
   for (auto& [hdl, cl] : self->state.clients)
-    for (auto seq : cl.conn->waiting_on(static_cast<uint8_t>(node)))
+    for (auto seq : cl.conn->waiting_on(tag))
       waiting.push_back({hdl, cl.conn->id(), seq});
   for (auto& ref : waiting)
     complete(self, ref, unavailable(service));
@@ -164,62 +148,89 @@ void fail_pending(edge_broker* self, waits_on node, std::string_view service) {
 
 void flush_batches(edge_broker* self) {
   auto& st = self->state;
-  send_batches<actors::user_result>(self, st.user_gets, st.users,
-                                    actors::get_atom_v, user_error,
-                                    [](actors::user& u) { return found(u); });
-  send_batches<actors::order_result>(
-      self, st.order_creates, st.orders, actors::create_atom_v,
-      order_create_error, [](actors::order& o) { return created(o); });
+  for (auto& n : st.users.nodes)
+    send_batches<actors::user_result>(self, n.batch, n.link, actors::get_atom_v,
+                                      user_error,
+                                      [](actors::user& u) { return found(u); });
+  for (auto& n : st.orders.nodes)
+    send_batches<actors::order_result>(
+        self, n.batch, n.link, actors::create_atom_v, order_create_error,
+        [](actors::order& o) { return created(o); });
 }
 
 void dispatch(edge_broker* self, slot_ref ref, connection& c,
               http_request& req) {
   auto& st = self->state;
+  const auto& map = st.cfg.map;
+  using actors::service;
   auto call = route_request(req);
   if (auto* r = std::get_if<response>(&call))
     return complete(self, ref, std::move(*r));
   if (std::holds_alternative<readiness_call>(call))
-    return complete(self, ref,
-                    readiness(st.users.connected(), st.orders.connected()));
-  if (auto* x = std::get_if<get_user_call>(&call))
-    return gather(self, ref, c, st.user_gets, std::move(x->id), st.users,
-                  waits_on::users, user_error);
-  if (auto* x = std::get_if<create_order_call>(&call))
-    return gather(self, ref, c, st.order_creates, std::move(x->order),
-                  st.orders, waits_on::orders, order_create_error);
-  if (auto* x = std::get_if<create_user_call>(&call))
+    return complete(self, ref, readiness(st));
+  if (auto* x = std::get_if<get_user_call>(&call)) {
+    auto& n = st.users.nodes[node_of(map, service::users, x->id)];
+    return gather(self, ref, c, n.batch, std::move(x->id), n.link, n.tag,
+                  user_error);
+  }
+  if (auto* x = std::get_if<create_order_call>(&call)) {
+    auto& n = st.orders.nodes[node_of(map, service::orders, x->order.user_id)];
+    return gather(self, ref, c, n.batch, std::move(x->order), n.link, n.tag,
+                  order_create_error);
+  }
+  if (auto* x = std::get_if<create_user_call>(&call)) {
+    auto& nodes = st.users.nodes;
+    auto i = round_robin(st.users.next_create, nodes.size(),
+                         [&](size_t k) { return nodes[k].link.connected(); });
+    if (!i)
+      return complete(self, ref, user_error(not_connected));
     return ask<actors::user>(
-        self, ref, c, st.users, waits_on::users, user_error,
+        self, ref, c, nodes[*i].link, nodes[*i].tag, user_error,
         [](actors::user& u) { return created(u); }, actors::create_atom_v,
         std::move(x->user));
-  if (auto* x = std::get_if<list_users_call>(&call))
+  }
+  if (auto* x = std::get_if<list_users_call>(&call)) {
+    if (st.users.nodes.size() > 1)
+      return list_all_users(self, ref, x->page);
+    auto& n = st.users.nodes.front();
     return gated_ask<actors::user_page>(
-        self, st.user_reads, ref, c, st.users, waits_on::users, user_error,
+        self, n.gate, ref, c, n.link, n.tag, user_error,
         [p = x->page](actors::user_page& pg) { return listed(pg, p); },
         actors::list_atom_v, x->page);
-  if (auto* x = std::get_if<list_orders_call>(&call))
+  }
+  if (auto* x = std::get_if<list_orders_call>(&call)) {
+    if (x->query.user_id.empty() && st.orders.nodes.size() > 1)
+      return list_all_orders(self, ref, x->query);
+    auto& n = st.orders.nodes[node_of(map, service::orders, x->query.user_id)];
     return gated_ask<actors::order_page>(
-        self, st.order_reads, ref, c, st.orders, waits_on::orders, order_error,
+        self, n.gate, ref, c, n.link, n.tag, order_error,
         [q = x->query](actors::order_page& pg) { return listed(pg, q); },
         actors::list_atom_v, x->query);
-  if (auto* x = std::get_if<get_order_call>(&call))
+  }
+  if (auto* x = std::get_if<get_order_call>(&call)) {
+    auto& n = st.orders.nodes[node_of(map, service::orders, x->id)];
     return gated_ask<actors::order>(
-        self, st.order_reads, ref, c, st.orders, waits_on::orders, order_error,
+        self, n.gate, ref, c, n.link, n.tag, order_error,
         [](actors::order& o) { return found(o); }, actors::get_atom_v,
         std::move(x->id));
+  }
 }
 
 void on_calls_tick(edge_broker* self, clock::time_point now) {
   auto& st = self->state;
   auto timed_out = caf::make_error(caf::sec::request_timeout);
-  for (auto& ref : st.user_gets.on_tick(now))
-    complete(self, ref, user_error(timed_out));
-  for (auto& ref : st.order_creates.on_tick(now))
-    complete(self, ref, order_create_error(timed_out));
-  for (auto& ref : st.user_reads.expire(now))
-    complete(self, ref, user_error(timed_out));
-  for (auto& ref : st.order_reads.expire(now))
-    complete(self, ref, order_error(timed_out));
+  auto expire = [&](auto& nodes, response (*batch_error)(const caf::error&),
+                    response (*read_error)(const caf::error&)) {
+    for (auto& n : nodes) {
+      for (auto& ref : n.batch.on_tick(now))
+        complete(self, ref, batch_error(timed_out));
+      for (auto& ref : n.gate.expire(now))
+        complete(self, ref, read_error(timed_out));
+    }
+  };
+  expire(st.users.nodes, user_error, user_error);
+  expire(st.orders.nodes, order_create_error, order_error);
+  prune_lists(self);
   flush_batches(self);
 }
 
@@ -227,21 +238,48 @@ bool on_node_down(edge_broker* self, const caf::down_msg& dm) {
   auto& st = self->state;
   // Everything waiting on the lost node is answered 503 at once; requests
   // gathered for it are never sent.
-  auto lost = [&](auto& link, auto& batch, call_gate& reads, waits_on node,
-                  std::string_view service) {
-    if (!link.on_down(dm))
+  auto lost = [&](auto& n, std::string_view service) {
+    if (!n.link.on_down(dm))
       return false;
-    std::cerr << "edge_node: lost the " << service
-              << " node; answering 503 and reconnecting" << std::endl;
-    batch.on_node_lost();
-    reads.reset();
-    fail_pending(self, node, service == "user" ? "User" : "Order");
-    link.poll(self);
+    std::cerr << "edge_node: lost the " << service << " node " << n.link.name()
+              << "; answering 503 and reconnecting" << std::endl;
+    n.batch.on_node_lost();
+    n.gate.reset();
+    fail_pending(self, n.tag, service == "user" ? "User" : "Order");
+    n.link.poll(self);
     return true;
   };
-  return lost(st.users, st.user_gets, st.user_reads, waits_on::users, "user") ||
-         lost(st.orders, st.order_creates, st.order_reads, waits_on::orders,
-              "order");
+  for (size_t i = 0; i < st.users.nodes.size(); ++i)
+    if (lost(st.users.nodes[i], "user")) {
+      fail_user_lists(self, i);
+      return true;
+    }
+  for (size_t j = 0; j < st.orders.nodes.size(); ++j)
+    if (lost(st.orders.nodes[j], "order")) {
+      fail_order_lists(self, j);
+      return true;
+    }
+  return false;
+}
+
+void poll_nodes(edge_broker* self) {
+  for (auto& n : self->state.users.nodes)
+    n.link.poll(self);
+  for (auto& n : self->state.orders.nodes)
+    n.link.poll(self);
+}
+
+response readiness(const edge_state& st) {
+  std::vector<node_readiness> nodes;
+  nodes.reserve(st.users.nodes.size() + st.orders.nodes.size());
+  auto add = [&](const auto& n) {
+    nodes.push_back({n.link.name(), n.link.connected(), n.link.refusal()});
+  };
+  for (auto& n : st.users.nodes)
+    add(n);
+  for (auto& n : st.orders.nodes)
+    add(n);
+  return http_edge::readiness(nodes);
 }
 
 } // namespace microshop::http_edge

@@ -4,13 +4,9 @@
 // http_edge (edge.cpp wires them, edge_clients.cpp serves the sockets,
 // edge_calls.cpp asks the nodes).
 
-#include "actors/order_api.hpp"
-#include "actors/peer_link.hpp"
-#include "actors/user_api.hpp"
-#include "http_edge/batcher.hpp"
-#include "http_edge/call_gate.hpp"
 #include "http_edge/connection.hpp"
 #include "http_edge/edge.hpp"
+#include "http_edge/node_slots.hpp"
 #include "http_edge/transport.hpp"
 
 #include <caf/io/broker.hpp>
@@ -23,9 +19,6 @@
 namespace microshop::http_edge {
 
 using clock = std::chrono::steady_clock;
-
-/// Which node an unanswered request waits for (a slot tag of `connection`).
-enum class waits_on : uint8_t { nothing, users, orders };
 
 /// A client connection and its socket.
 struct client {
@@ -43,8 +36,9 @@ struct client {
 
 struct edge_state {
   edge_config cfg;
-  actors::peer_link<actors::user_actor> users;
-  actors::peer_link<actors::order_actor> orders;
+  /// The nodes of each service, in map order (sized once at start).
+  user_nodes users;
+  order_nodes orders;
   std::unordered_map<caf::io::connection_handle, client> clients;
   uint64_t next_conn_id = 1;
   /// Bytes of requests and answers held for all connections.
@@ -59,20 +53,6 @@ struct edge_state {
   caf::timespan accept_backoff{};
   std::optional<clock::time_point> accept_logged_at;
   bool log_accept_recovery = false;
-  /// `GET /api/users/<id>` gathered for the user node. A read is one step
-  /// there: one message at a time makes the largest batches (measured
-  /// against 2, 4 and 8: the same or more req/s for less CPU).
-  batcher<std::string> user_gets;
-  /// `POST /api/orders` gathered for the order node. An order takes three
-  /// steps on two nodes (verify there, write here): with three in flight the
-  /// steps overlap (measured: +20 % req/s and a lower p99 than with one).
-  batcher<actors::new_order> order_creates;
-  /// Lists and single-order reads in flight per node (the rest wait here,
-  /// not in the node's mailbox). 64 keeps a node busy under 64 clients (32
-  /// cost the order node ~20 % more CPU per list in wake-ups) and holds at
-  /// most 64 one-MiB pages there.
-  call_gate user_reads{64, std::chrono::seconds(5)};
-  call_gate order_reads{64, std::chrono::seconds(5)};
   /// A flush message is on its way to the edge's own mailbox.
   bool flush_scheduled = false;
 };
@@ -111,5 +91,35 @@ void on_calls_tick(edge_broker* self, clock::time_point now);
 /// Handles the loss of a node link: answers its pending requests 503 at
 /// once and reconnects; returns false if `dm` is about no node link.
 bool on_node_down(edge_broker* self, const caf::down_msg& dm);
+
+/// Starts a connect attempt on every node link that needs one.
+void poll_nodes(edge_broker* self);
+
+/// `GET /readyz`: 200 when every node is connected, naming each.
+response readiness(const edge_state& st);
+
+// -- edge_lists.cpp: lists over every node of a service -----------------------
+
+/// Whether the connection that sent the request at `ref` is still there.
+bool client_alive(edge_broker* self, const slot_ref& ref);
+
+/// Ends the call with `ticket` at `gate` and sends the next waiting one
+/// whose client is still there (an abandoned call costs the node nothing).
+void leave(edge_broker* self, call_gate& gate, uint64_t ticket);
+
+/// Asks every user node for `p` (each through its gate) and answers `ref`
+/// with the merged page, or with the first failure.
+void list_all_users(edge_broker* self, slot_ref ref, const actors::page& p);
+
+/// As `list_all_users`, for the orders of `q` (no `user_id`).
+void list_all_orders(edge_broker* self, slot_ref ref,
+                     const actors::order_query& q);
+
+/// Answers 503 now for every list still waiting on node `i` of the service.
+void fail_user_lists(edge_broker* self, size_t i);
+void fail_order_lists(edge_broker* self, size_t j);
+
+/// Forgets lists that are answered or abandoned.
+void prune_lists(edge_broker* self);
 
 } // namespace microshop::http_edge

@@ -6,7 +6,9 @@
 #include "http_edge/response.hpp"
 
 #include <string>
+#include <string_view>
 #include <variant>
+#include <vector>
 
 namespace microshop::http_edge {
 
@@ -44,7 +46,17 @@ using route_result =
 /// the JSON the route takes, 404 for an id that cannot exist; else the call.
 route_result route_request(http_request& req);
 
-/// 200 when both nodes are connected, else 503; the body lists each node.
-response readiness(bool users, bool orders);
+/// One node as `GET /readyz` shows it.
+struct node_readiness {
+  std::string_view name;
+  bool connected = false;
+  /// Why the node last refused the edge's hello; empty if it did not.
+  std::string_view refusal;
+};
+
+/// 200 {"status":"ready","nodes":{"<name>":{"connected":true},...}} when
+/// every node is connected, else 503 with "error" first and "connected":
+/// false; a node's "error" says why it refused the edge's hello.
+response readiness(const std::vector<node_readiness>& nodes);
 
 } // namespace microshop::http_edge

@@ -2,6 +2,8 @@
 // only through CAF messages.
 
 #include "actors/defaults.hpp"
+#include "actors/errc.hpp"
+#include "actors/shard_map.hpp"
 #include "http_edge/edge.hpp"
 #include "nodes/node_main.hpp"
 
@@ -9,6 +11,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 #include <iostream>
+#include <string>
+#include <vector>
 
 namespace {
 
@@ -16,6 +20,9 @@ using namespace microshop;
 
 class edge_node_config : public nodes::node_config {
 public:
+  std::string shard_map;
+  std::string user_nodes;
+  std::string order_nodes;
   std::string users_host{actors::defaults::host};
   uint16_t users_port = actors::defaults::user_node_port;
   std::string orders_host{actors::defaults::host};
@@ -32,10 +39,20 @@ public:
   edge_node_config() {
     port = actors::defaults::http_port;
     opt_group{custom_options_, "global"}
-        .add(users_host, "users-host", "host of the user node")
-        .add(users_port, "users-port", "port of the user node")
-        .add(orders_host, "orders-host", "host of the order node")
-        .add(orders_port, "orders-port", "port of the order node")
+        .add(shard_map, "shard-map",
+             "shard map file (default: 128 shards on users-1 and orders-1)")
+        .add(user_nodes, "user-nodes",
+             "addresses of the map's user nodes: name=host:port,...")
+        .add(order_nodes, "order-nodes",
+             "addresses of the map's order nodes: name=host:port,...")
+        .add(users_host, "users-host",
+             "host of the user node (a map with one user node, no "
+             "--user-nodes)")
+        .add(users_port, "users-port", "port of that user node")
+        .add(orders_host, "orders-host",
+             "host of the order node (a map with one order node, no "
+             "--order-nodes)")
+        .add(orders_port, "orders-port", "port of that order node")
         .add(request_timeout, "request-timeout",
              "how long a node may take to answer (then 504)")
         .add(idle_timeout, "idle-timeout",
@@ -57,6 +74,24 @@ public:
   }
 };
 
+/// The addresses of the nodes of `s` in `map`, in map order: from `list`
+/// when given, else `host:port` for the map's only node of `s`.
+caf::expected<std::vector<actors::named_address>>
+node_addresses(const actors::shard_map& map, actors::service s,
+               const std::string& list, const std::string& host,
+               uint16_t port) {
+  std::vector<actors::named_address> addrs;
+  if (!list.empty()) {
+    auto parsed = actors::parse_addresses(list);
+    if (!parsed)
+      return std::move(parsed.error());
+    addrs = std::move(*parsed);
+  } else if (map.nodes(s).size() == 1) {
+    addrs.push_back({map.nodes(s).front(), host, port});
+  }
+  return actors::addresses_for(map, s, addrs);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -64,12 +99,37 @@ int main(int argc, char** argv) {
   edge_node_config cfg;
   if (auto rc = nodes::parse_args(cfg, argc, argv))
     return *rc;
-  caf::actor_system sys{cfg};
   http_edge::edge_config edge_cfg;
+  if (!cfg.shard_map.empty()) {
+    auto map = actors::shard_map::load(cfg.shard_map);
+    if (!map)
+      return nodes::fail("edge_node", actors::error_text(map.error()));
+    edge_cfg.map = std::move(*map);
+  }
+  auto users = node_addresses(edge_cfg.map, actors::service::users,
+                              cfg.user_nodes, cfg.users_host, cfg.users_port);
+  if (!users)
+    return nodes::fail("edge_node", actors::error_text(users.error()));
+  auto orders =
+      node_addresses(edge_cfg.map, actors::service::orders, cfg.order_nodes,
+                     cfg.orders_host, cfg.orders_port);
+  if (!orders)
+    return nodes::fail("edge_node", actors::error_text(orders.error()));
+  edge_cfg.user_nodes = std::move(*users);
+  edge_cfg.order_nodes = std::move(*orders);
+  for (auto s : {actors::service::users, actors::service::orders})
+    if (edge_cfg.map.nodes(s).size() > http_edge::max_nodes_per_service)
+      return nodes::fail(
+          "edge_node", "the shard map has more than " +
+                           std::to_string(http_edge::max_nodes_per_service) +
+                           " " + std::string{actors::to_string(s)} + " nodes");
+  std::cout << "edge_node: shard map " << edge_cfg.map.digest() << " ("
+            << edge_cfg.map.shards() << " shards, "
+            << edge_cfg.user_nodes.size() << " user nodes, "
+            << edge_cfg.order_nodes.size() << " order nodes)" << std::endl;
+  caf::actor_system sys{cfg};
   edge_cfg.host = cfg.host;
   edge_cfg.port = cfg.port;
-  edge_cfg.users = {cfg.users_host, cfg.users_port};
-  edge_cfg.orders = {cfg.orders_host, cfg.orders_port};
   edge_cfg.request_timeout = cfg.request_timeout;
   edge_cfg.conn_limits.idle_timeout = cfg.idle_timeout;
   edge_cfg.conn_limits.header_timeout = cfg.header_timeout;

@@ -134,7 +134,8 @@ struct main_actor_fixture {
   }
 };
 
-/// A user node stand-in that kills whoever asks it anything.
+/// A user node stand-in that answers the hello as users-1 and kills whoever
+/// asks it anything else.
 actors::user_actor::behavior_type
 killing_users(actors::user_actor::pointer self) {
   auto kill_sender = [self] {
@@ -142,8 +143,8 @@ killing_users(actors::user_actor::pointer self) {
     return caf::make_error(caf::sec::runtime_error, "killed the sender");
   };
   return {
-      [=](actors::hello_atom, const actors::hello&)
-          -> caf::result<std::string> { return kill_sender(); },
+      [=](actors::hello_atom, const actors::hello& h)
+          -> caf::result<std::string> { return h.expected_node; },
       [=](actors::claim_atom, const actors::unique_claim&)
           -> caf::result<bool> { return kill_sender(); },
       [=](actors::release_atom, const actors::unique_claim&)
@@ -205,7 +206,7 @@ BOOST_AUTO_TEST_CASE(an_edge_node_whose_broker_is_killed_exits_70) {
   BOOST_REQUIRE(wait_until(
       [&] {
         return request(http, "GET", "/readyz")
-                   .json()["nodes"]["users"]["connected"] == true;
+                   .json()["nodes"]["users-1"]["connected"] == true;
       },
       10s));
   http_connection conn{http};
