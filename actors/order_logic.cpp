@@ -40,7 +40,7 @@ caf::expected<order_page> list_orders(const persistence::order_store& store,
   auto window = to_store(q.window);
   // Before the read: this node writes on the thread that reads, so no order
   // is in flight and every order below it that will ever exist is visible.
-  auto watermark = new_id();
+  auto watermark = seal_id();
   auto result = q.user_id.empty()
                     ? store.list(window, max_bytes)
                     : store.list_by_user(q.user_id, window, max_bytes);
