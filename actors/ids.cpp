@@ -2,6 +2,7 @@
 
 #include "actors/ascii.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
@@ -41,6 +42,24 @@ public:
       // More than the sequence holds in one millisecond: borrow the next one.
       ++last_ms_;
       seq_ = 0;
+    }
+    return {last_ms_, seq_};
+  }
+
+  /// A (timestamp, sequence) pair at or above every pair handed out so far
+  /// and below every later one: the sequence of the current millisecond is
+  /// raised to at least 0x1ff (the highest a millisecond starts at), so ids
+  /// other nodes made in it are mostly below, and the clock never runs ahead.
+  std::pair<int64_t, uint16_t> seal() {
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (now > last_ms_) {
+      last_ms_ = now;
+      seq_ = 0x1ff;
+    } else {
+      seq_ = std::max<uint16_t>(seq_, 0x1ff);
     }
     return {last_ms_, seq_};
   }
@@ -103,6 +122,11 @@ std::string new_id(uint8_t shard_byte) {
   auto rand =
       (random_u64() & ~(uint64_t{0xff} << 48)) | (uint64_t{shard_byte} << 48);
   return format_uuid_v7(ms, seq, rand);
+}
+
+std::string seal_id() {
+  auto [ms, seq] = process_clock().seal();
+  return format_uuid_v7(ms, seq, ~uint64_t{0});
 }
 
 uint8_t shard_byte_of(std::string_view id) {
@@ -170,7 +194,7 @@ id_watermark pending_ids::watermark() const {
   std::lock_guard<std::mutex> guard{mtx_};
   if (!in_flight_.empty())
     return {*in_flight_.begin(), true};
-  return {new_id(), false};
+  return {seal_id(), false};
 }
 
 } // namespace microshop::actors

@@ -21,6 +21,12 @@ std::string new_id();
 /// where `shard_of_id` finds the virtual shard it lives in.
 std::string new_id(uint8_t shard_byte);
 
+/// An id above every id this process made so far and below every id it makes
+/// later (later ids in this millisecond skip ahead in its sequence): a
+/// watermark that holds back few records other nodes made in the same
+/// millisecond. Thread-safe.
+std::string seal_id();
+
 /// The 10th byte of `id` (see `new_id(uint8_t)`); 0 for text too short.
 uint8_t shard_byte_of(std::string_view id);
 
@@ -59,7 +65,7 @@ public:
   /// Ends the flight of `id`: its record is committed or will never be.
   void settle(const std::string& id);
 
-  /// The smallest id in flight, or a fresh id (larger than any assigned so
+  /// The smallest id in flight, or `seal_id()` (larger than any assigned so
   /// far, smaller than any assigned later) when none is: every record with a
   /// smaller id is committed or abandoned. Read it before the records it
   /// guards.

@@ -9,7 +9,7 @@ namespace microshop::actors {
 
 order make_order(const new_order& x) {
   order o;
-  o.id = new_id();
+  o.id = new_id(shard_byte_of(x.user_id));
   o.user_id = x.user_id;
   o.products = x.products;
   o.total_cents = total_cents(o.products);
@@ -38,6 +38,9 @@ std::vector<order_result> store_orders(persistence::order_store& store,
 caf::expected<order_page> list_orders(const persistence::order_store& store,
                                       const order_query& q, size_t max_bytes) {
   auto window = to_store(q.window);
+  // Before the read: this node writes on the thread that reads, so no order
+  // is in flight and every order below it that will ever exist is visible.
+  auto watermark = seal_id();
   auto result = q.user_id.empty()
                     ? store.list(window, max_bytes)
                     : store.list_by_user(q.user_id, window, max_bytes);
@@ -45,6 +48,8 @@ caf::expected<order_page> list_orders(const persistence::order_store& store,
     return to_error(result.error(), errc::order_not_found);
   order_page out;
   out.more = result->more;
+  out.full = result->more;
+  out.watermark = std::move(watermark);
   out.items.reserve(result->items.size());
   for (auto& rec : result->items)
     out.items.push_back(to_wire(std::move(rec)));

@@ -10,7 +10,8 @@
 namespace microshop::actors {
 
 /// The order `x` (which `validate` accepted) becomes once accepted: a new
-/// id, its exact total, status "pending" and its creation time.
+/// id in the shard of its user (`new_id(shard_byte_of(x.user_id))`), its exact
+/// total, status "pending" and its creation time.
 order make_order(const new_order& x);
 
 /// Makes every order of `xs` (each accepted by `validate`; see `make_order`)
@@ -24,7 +25,9 @@ constexpr size_t default_list_budget = size_t{1} << 20;
 
 /// The orders `q` asks for, oldest first: at most `q.window.limit` and, past
 /// the first, only as many as fit into `max_bytes`; `more` tells whether
-/// orders follow, so a page cut by size still links to the rest.
+/// orders follow, so a page cut by size still links to the rest; `full` when
+/// it did (complete through its last order only), else it is complete below
+/// `watermark`, a fresh id taken before the read.
 caf::expected<order_page> list_orders(const persistence::order_store& store,
                                       const order_query& q,
                                       size_t max_bytes = default_list_budget);

@@ -2,15 +2,17 @@
 
 #include "actors/errc.hpp"
 #include "actors/order_logic.hpp"
+#include "actors/peer_group.hpp"
+#include "actors/uniqueness.hpp"
 #include "actors/user_api.hpp"
 #include "actors/validation.hpp"
 
+#include <algorithm>
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <functional>
 #include <malloc.h>
-#include <unordered_map>
 #include <vector>
 
 namespace microshop::actors {
@@ -28,133 +30,133 @@ caf::error user_service_unavailable() {
   return caf::make_error(errc::unavailable, "User service unavailable");
 }
 
-/// Orders being created while their users are verified.
+/// Orders being created while their users are verified, by group: one group
+/// per user node that owns some of their users.
 struct create_batch {
   std::vector<new_order> orders;
   /// One per order; filled as the steps fail or succeed.
   std::vector<order_result> results;
-  /// Positions of the orders still in play (valid, then verified).
-  std::vector<size_t> pending;
+  /// Positions of the orders whose user was confirmed.
+  std::vector<size_t> verified;
+  /// Groups whose user node has not answered yet.
+  size_t groups_left = 0;
   /// Receives `results` once every order has its outcome.
   std::function<void(std::vector<order_result>)> answer;
-
-  /// Whether `answer` has been called.
-  bool answered = false;
-
-  /// Fails every pending order with `err` and answers, unless answered.
-  void fail_pending(const caf::error& err) {
-    if (answered)
-      return;
-    for (auto i : pending)
-      results[i].err = err;
-    pending.clear();
-    finish();
-  }
-
-  /// Answers with `results`, unless answered.
-  void finish() {
-    if (answered)
-      return;
-    answered = true;
-    answer(std::move(results));
-  }
 };
 
 struct front_state {
-  peer_link<user_actor> users;
-  /// Batches whose verify request to `users` awaits its answer, by a key of
-  /// their own: CAF 0.17 never fails a request to a peer that died, so the
-  /// front fails these itself when the link goes down.
-  std::unordered_map<uint64_t, std::shared_ptr<create_batch>> verifying;
-  uint64_t next_batch = 0;
+  /// Links to the user nodes, by their index in the map.
+  peer_group<user_actor> users;
 };
 
 using front_ptr = order_front_actor::stateful_pointer<front_state>;
 
-/// Answers every batch still waiting for the user node `unavailable` (their
-/// orders are not stored).
-void fail_verifying(front_ptr self) {
-  auto batches = std::move(self->state.verifying);
-  self->state.verifying.clear();
-  for (auto& [key, b] : batches)
-    b->fail_pending(user_service_unavailable());
+/// Stores the verified orders of `b` in one write and answers.
+void store_and_answer(persistence::order_store& store, create_batch& b) {
+  std::sort(b.verified.begin(), b.verified.end());
+  std::vector<new_order> verified;
+  verified.reserve(b.verified.size());
+  for (auto i : b.verified)
+    verified.push_back(std::move(b.orders[i]));
+  // Ids and createdAt are taken now, when the orders are stored, so that ids
+  // follow the order of the writes and `after` skips none (see store_orders).
+  auto stored = store_orders(store, verified);
+  for (size_t j = 0; j < stored.size(); ++j)
+    b.results[b.verified[j]] = std::move(stored[j]);
+  b.answer(std::move(b.results));
 }
 
-/// Creates `xs` (one order or a batch): validates each, asks the user node
-/// to verify the users of the valid ones with one request and a finite
-/// timeout, and stores the verified ones in one write. `answer` receives one
-/// result per order, in order; nothing is stored for an order whose user was
-/// not confirmed.
+/// Creates `xs` (one order or a batch): validates each, asks each user node
+/// that owns some of the valid orders' users to verify them with one request
+/// and a finite timeout, and stores the verified ones in one write once every
+/// node answered. `answer` receives one result per order, in order; nothing
+/// is stored for an order whose user was not confirmed, and a node that is
+/// down or late fails only its own orders (`errc::unavailable`).
 void create_orders(front_ptr self, const store_ptr& store,
                    const order_service_config& cfg, std::vector<new_order> xs,
                    std::function<void(std::vector<order_result>)> answer) {
   auto b = std::make_shared<create_batch>();
   b->answer = std::move(answer);
   b->results.resize(xs.size());
+  std::vector<size_t> valid;
   std::vector<std::string> user_ids;
   for (size_t i = 0; i < xs.size(); ++i) {
     if (auto err = validate(xs[i])) {
       b->results[i].err = std::move(err);
     } else {
-      b->pending.push_back(i);
+      valid.push_back(i);
       user_ids.push_back(xs[i].user_id);
     }
   }
-  if (b->pending.empty() || !self->state.users.connected())
-    return b->fail_pending(user_service_unavailable());
   b->orders = std::move(xs);
-  auto key = self->state.next_batch++;
-  self->state.verifying.emplace(key, b);
-  self->request(self->state.users.handle(), cfg.verify_timeout, verify_atom_v,
-                std::move(user_ids))
-      .then(
-          [=](std::vector<bool>& exists) {
-            self->state.verifying.erase(key);
-            if (b->answered)
-              return;
-            if (exists.size() != b->pending.size())
-              return b->fail_pending(user_service_unavailable());
-            std::vector<new_order> verified;
-            std::vector<size_t> verified_at;
-            for (size_t j = 0; j < exists.size(); ++j) {
-              auto i = b->pending[j];
-              if (exists[j]) {
-                verified.push_back(std::move(b->orders[i]));
-                verified_at.push_back(i);
-              } else {
-                b->results[i].err = not_found(errc::user_not_found);
-              }
+  if (valid.empty())
+    return b->answer(std::move(b->results));
+  auto groups = split_by_node(cfg.map, service::users, user_ids);
+  for (auto& g : groups)
+    if (!g.empty())
+      ++b->groups_left;
+  for (size_t node = 0; node < groups.size(); ++node) {
+    if (groups[node].empty())
+      continue;
+    std::vector<size_t> at;
+    std::vector<std::string> ids;
+    at.reserve(groups[node].size());
+    ids.reserve(groups[node].size());
+    for (auto k : groups[node]) {
+      at.push_back(valid[k]);
+      ids.push_back(std::move(user_ids[k]));
+    }
+    self->state.users.ask<std::vector<bool>>(
+        self, node, cfg.verify_timeout,
+        [b, store, at](caf::expected<std::vector<bool>> exists) {
+          if (!exists || exists->size() != at.size()) {
+            for (auto i : at)
+              b->results[i].err = user_service_unavailable();
+          } else {
+            for (size_t j = 0; j < at.size(); ++j) {
+              if ((*exists)[j])
+                b->verified.push_back(at[j]);
+              else
+                b->results[at[j]].err = not_found(errc::user_not_found);
             }
-            // Ids and createdAt are taken now, when the orders are stored,
-            // so that ids follow the order of the writes and `after` skips
-            // none (see store_orders).
-            auto stored = store_orders(*store, verified);
-            for (size_t j = 0; j < stored.size(); ++j)
-              b->results[verified_at[j]] = std::move(stored[j]);
-            b->pending.clear();
-            b->finish();
-          },
-          [=](caf::error&) {
-            self->state.verifying.erase(key);
-            b->fail_pending(user_service_unavailable());
-          });
+          }
+          if (--b->groups_left == 0)
+            store_and_answer(*store, *b);
+        },
+        verify_atom_v, std::move(ids));
+  }
+}
+
+/// The links to the user nodes of `cfg.map`, by index: `cfg.fixed_users`
+/// when given (monitored by `self`), else connections to `cfg.user_nodes`.
+peer_group<user_actor> user_links(front_ptr self,
+                                  const order_service_config& cfg) {
+  const auto& names = cfg.map.nodes(service::users);
+  std::vector<peer_link<user_actor>> links(names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (!cfg.fixed_users.empty()) {
+      if (i < cfg.fixed_users.size() && cfg.fixed_users[i]) {
+        links[i] = peer_link<user_actor>{cfg.fixed_users[i]};
+        self->monitor(cfg.fixed_users[i]);
+      }
+      continue;
+    }
+    for (auto& a : cfg.user_nodes)
+      if (a.name == names[i])
+        links[i] = peer_link<user_actor>{
+            {a.host, a.port},
+            cfg.connect_timeout,
+            hello{cfg.node_name, names[i], cfg.map.digest()}};
+  }
+  return {std::move(links), user_service_unavailable()};
 }
 
 order_front_actor::behavior_type order_front(front_ptr self,
                                              const store_ptr& store,
                                              const order_service_config& cfg) {
-  if (cfg.fixed_users) {
-    self->state.users = peer_link<user_actor>{cfg.fixed_users};
-    self->monitor(cfg.fixed_users);
-  } else {
-    self->state.users = peer_link<user_actor>{cfg.users, cfg.connect_timeout};
-  }
-  self->set_down_handler([self](caf::down_msg& dm) {
-    if (self->state.users.on_down(dm)) {
-      fail_verifying(self);
-      self->state.users.poll(self);
-    }
-  });
+  self->state.users = user_links(self, cfg);
+  self->set_down_handler(
+      [self](caf::down_msg& dm) { self->state.users.on_down(self, dm); });
   self->state.users.poll(self);
   self->delayed_send(self, tick_interval, tick_atom_v);
   return {

@@ -16,14 +16,16 @@
 namespace microshop::actors {
 
 struct order_service_config {
-  /// Where the user node publishes the user actor.
-  peer_address users;
   /// The cluster's shard map and this node's name in it.
   shard_map map = shard_map::even(default_shards, 1, 1);
   std::string node_name = "orders-1";
-  /// When set, the user service to ask instead of connecting to `users`
-  /// (e.g. a fake in the same actor system): monitored, never reconnected.
-  user_actor fixed_users;
+  /// Where each user node of `map` publishes the user actor, in the order of
+  /// `map.nodes(service::users)` (see `addresses_for`).
+  std::vector<named_address> user_nodes;
+  /// When not empty, the user services to ask instead of connecting to
+  /// `user_nodes`, one per user node of `map` in its order (e.g. fakes in the
+  /// same actor system): monitored, never reconnected.
+  std::vector<user_actor> fixed_users;
   /// How long to wait for the user service to confirm a user.
   caf::timespan verify_timeout = std::chrono::seconds(2);
   /// How long one connect attempt to the user node may take.
@@ -37,11 +39,13 @@ struct order_service_config {
 };
 
 /// The order service over `store`, one actor on a thread of its own (so that
-/// RocksDB work never blocks CAF's cooperative scheduler): connects to the
-/// user node (reconnecting after it restarts), asks it to verify the users of
-/// each order or batch of orders with a finite timeout, and only then stores
-/// them, a batch in one write. With the user node away, creates fail fast
-/// with `errc::unavailable` and store nothing; reads keep working. With
+/// RocksDB work never blocks CAF's cooperative scheduler): connects to every
+/// user node (reconnecting after one restarts), splits each order or batch
+/// of orders by the user node that owns each user's shard, asks each node to
+/// verify its users with one request and a finite timeout, and only then
+/// stores the verified orders, a batch in one write. An order whose user node
+/// is away fails fast with `errc::unavailable` and is not stored; the others
+/// and reads keep working. An order's id carries the shard of its user. With
 /// `detached = false` the actor runs on the scheduler instead (for tests
 /// under CAF's deterministic test scheduler, which cannot drive a thread).
 order_actor spawn_order_service(caf::actor_system& sys,

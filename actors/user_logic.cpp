@@ -5,27 +5,23 @@
 
 namespace microshop::actors {
 
-caf::error admit_create(const persistence::user_store& store,
-                        const new_user& x) {
-  if (auto err = validate(x))
-    return err;
-  return to_error(store.check_unique(x.username, x.email));
+caf::error admit_create(const new_user& x) {
+  return validate(x);
 }
 
 caf::expected<user> store_user(persistence::user_store& store,
-                               const new_user& x, const pwhash_cost& cost,
-                               pending_ids& ids) {
+                               const new_user& x, const std::string& id,
+                               const pwhash_cost& cost) {
   auto hash = hash_password(x.password, cost);
   if (!hash)
     return std::move(hash.error());
   persistence::user_record rec;
-  pending_id id{ids};
-  rec.id = id.id();
+  rec.id = id;
   rec.username = x.username;
   rec.email = x.email;
   rec.password_hash = std::move(*hash);
   rec.created_ms = id_time_ms(rec.id);
-  if (auto err = store.insert(rec))
+  if (auto err = store.put_record(rec))
     return to_error(err);
   return to_wire(rec);
 }
@@ -33,9 +29,24 @@ caf::expected<user> store_user(persistence::user_store& store,
 caf::expected<user> create_user(persistence::user_store& store,
                                 const new_user& x, const pwhash_cost& cost,
                                 pending_ids& ids) {
-  if (auto err = admit_create(store, x))
+  if (auto err = admit_create(x))
     return err;
-  return store_user(store, x, cost, ids);
+  pending_id id{ids};
+  auto claims = claims_of(x, id.id());
+  auto release = [&](size_t n) {
+    for (size_t i = 0; i < n; ++i)
+      static_cast<void>(release_claim(store, claims[i]));
+  };
+  for (size_t i = 0; i < claims.size(); ++i) {
+    if (auto err = claim_here(store, ids, claims[i])) {
+      release(i);
+      return err;
+    }
+  }
+  auto u = store_user(store, x, id.id(), cost);
+  if (!u)
+    release(claims.size());
+  return u;
 }
 
 caf::expected<user> create_user(persistence::user_store& store,
@@ -60,10 +71,12 @@ page_below(const persistence::page_of<persistence::user_record>& records,
   user_page out;
   out.more = records.more || w.in_flight;
   out.watermark = w.id;
+  out.full = records.more;
   out.items.reserve(records.items.size());
   for (const auto& rec : records.items) {
     if (rec.id >= w.id) {
       out.more = true;
+      out.full = false;
       break;
     }
     out.items.push_back(to_wire(rec));

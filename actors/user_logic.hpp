@@ -2,6 +2,7 @@
 
 #include "actors/ids.hpp"
 #include "actors/password.hpp"
+#include "actors/uniqueness.hpp"
 #include "actors/user_api.hpp"
 #include "actors/wire_mapping.hpp"
 #include "persistence/user_store.hpp"
@@ -17,16 +18,18 @@
 
 namespace microshop::actors {
 
-/// Hashes the password of `x`, which `admit_create` admitted, and stores the
-/// user under an id from `ids` that is in flight from just before the insert
-/// until it is committed or refused; the stored user, or the error (the
-/// insert decides on uniqueness: `errc::duplicate` naming the field).
+/// Hashes the password of `x`, which `admit_create` admitted and whose
+/// uniqueness entries point at `id`, and stores the user record under `id`
+/// (no entry is touched); the stored user, or the error.
 caf::expected<user> store_user(persistence::user_store& store,
-                               const new_user& x, const pwhash_cost& cost,
-                               pending_ids& ids);
+                               const new_user& x, const std::string& id,
+                               const pwhash_cost& cost);
 
-/// `admit_create`, then `store_user`: the user service's create as one call
-/// (the service admits on its front and stores on a hash worker).
+/// The user service's create on a node that holds every shard, as one call:
+/// `admit_create`, an id in flight in `ids`, both claims (`claim_here`;
+/// a refused one releases the other), `store_user` (a failure releases
+/// both), then the id settles. The user, or the error (`errc::duplicate`
+/// naming the field).
 caf::expected<user> create_user(persistence::user_store& store,
                                 const new_user& x, const pwhash_cost& cost,
                                 pending_ids& ids);
@@ -35,11 +38,10 @@ caf::expected<user> create_user(persistence::user_store& store,
 caf::expected<user> create_user(persistence::user_store& store,
                                 const new_user& x, const pwhash_cost& cost);
 
-/// `errc::invalid` naming the field, or `errc::duplicate` naming the field
-/// when the username or email is taken; `caf::none` when `x` may be hashed.
-/// A hint: the insert decides on uniqueness.
-caf::error admit_create(const persistence::user_store& store,
-                        const new_user& x);
+/// `errc::invalid` naming the field, or `caf::none` when `x` may claim its
+/// username and email (uniqueness is decided by the claims, before any
+/// hash).
+caf::error admit_create(const new_user& x);
 
 /// The stored user with `id`; `errc::user_not_found` also for ids that cannot
 /// exist.
@@ -57,7 +59,8 @@ caf::expected<user_page> list_users(const persistence::user_store& store,
 
 /// `records` (a page read after `w` was taken) as a user page holding only
 /// the users below `w.id`; `more` when the store has more, the page was cut,
-/// or some id is in flight.
+/// or some id is in flight; `full` when the store's page stopped at its limit
+/// with every item below `w.id` (complete through the last item only).
 user_page
 page_below(const persistence::page_of<persistence::user_record>& records,
            const id_watermark& w);

@@ -1,14 +1,12 @@
 #include "actors/user_service.hpp"
 
 #include "actors/errc.hpp"
-#include "actors/user_logic.hpp"
+#include "actors/user_front.hpp"
 #include "actors/validation.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
-#include <sys/resource.h>
-#include <unistd.h>
 #include <vector>
 
 namespace microshop::actors {
@@ -17,145 +15,104 @@ namespace {
 
 using store_ptr = std::shared_ptr<persistence::user_store>;
 
-/// Lowers the calling thread's CPU priority once, so that reads on the node
-/// (and the other nodes on the machine) preempt password hashing while
-/// hashing still uses every idle cycle.
-void lower_thread_priority() {
-  thread_local bool lowered = false;
-  if (!lowered) {
-    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);
-    lowered = true;
+/// How often the front polls its links to the other user nodes.
+constexpr auto tick_interval = std::chrono::milliseconds(100);
+
+/// The links to the other user nodes of `cfg.map`, by their index in it
+/// (this node's own stays unused, as does one without an address).
+peer_group<user_actor> peer_links(const user_service_config& cfg,
+                                  size_t self_index) {
+  const auto& names = cfg.map.nodes(service::users);
+  std::vector<peer_link<user_actor>> links(names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i == self_index)
+      continue;
+    for (auto& a : cfg.peers)
+      if (a.name == names[i])
+        links[i] = peer_link<user_actor>{
+            {a.host, a.port},
+            cfg.connect_timeout,
+            hello{cfg.node_name, names[i], cfg.map.digest()}};
   }
+  return {std::move(links), peer_unavailable()};
 }
 
-/// Creates users, hashing on a thread of its own.
-using hash_worker_actor =
-    caf::typed_actor<caf::replies_to<create_atom, new_user>::with<user>>;
-
-hash_worker_actor::behavior_type
-hash_worker(hash_worker_actor::pointer, const store_ptr& store,
-            pwhash_cost cost, const std::shared_ptr<pending_ids>& ids) {
+/// The published user actor, on a thread of its own: it answers reads,
+/// verifications, lookups, claims and releases itself (RocksDB point reads
+/// and writes; no hop to another thread), claims a create's username and
+/// email before it takes a hash slot, and hands the others to an idle hash
+/// worker or the bounded hash queue.
+user_front_actor::behavior_type user_front(front_pointer self, store_ptr store,
+                                           user_service_config cfg) {
+  auto& st = self->state;
+  st.store = std::move(store);
+  st.cfg = std::move(cfg);
+  st.self_index =
+      st.cfg.map.index_of(service::users, st.cfg.node_name).value_or(0);
+  st.shards = shard_cycle{st.cfg.map.shards_of(service::users, st.self_index)};
+  st.queue =
+      hash_queue<pending_create>{st.cfg.hash_queue, st.cfg.hash_max_wait};
+  st.peers = peer_links(st.cfg, st.self_index);
+  spawn_hash_workers(self);
+  self->set_down_handler(
+      [self](caf::down_msg& dm) { self->state.peers.on_down(self, dm); });
+  st.peers.poll(self);
+  self->delayed_send(self, tick_interval, tick_atom_v);
   return {
-      [=](create_atom, const new_user& x) -> caf::result<user> {
-        lower_thread_priority();
-        // The front admitted `x` (valid, names not taken): hash and store.
-        return store_user(*store, x, cost, *ids);
+      [=](tick_atom) {
+        self->state.peers.poll(self);
+        self->delayed_send(self, tick_interval, tick_atom_v);
       },
-  };
-}
-
-/// A create admitted to the hash queue, and where its answer goes.
-struct pending_create {
-  new_user x;
-  caf::typed_response_promise<user> rp;
-};
-
-struct front_state {
-  /// Hash workers with nothing to do; each hashes one create at a time.
-  std::vector<hash_worker_actor> idle;
-  hash_queue<pending_create> queue{0, {}};
-  std::shared_ptr<pending_ids> ids = std::make_shared<pending_ids>();
-};
-
-using front_pointer = user_actor::stateful_pointer<front_state>;
-
-caf::error overloaded(const char* why) {
-  return caf::make_error(errc::overloaded, why);
-}
-
-/// Answers a create that waited too long for a hash worker; nothing of it
-/// was hashed or stored.
-void drop_stale(pending_create& job) {
-  job.rp.deliver(overloaded("User service overloaded: no hash worker in time"));
-}
-
-void dispatch(front_pointer self, pending_create job);
-
-/// Takes `worker` back and gives it the oldest create still in time.
-void worker_done(front_pointer self, const hash_worker_actor& worker) {
-  auto& st = self->state;
-  st.idle.push_back(worker);
-  if (auto next = st.queue.pop(std::chrono::steady_clock::now(), drop_stale))
-    dispatch(self, std::move(*next));
-}
-
-/// Hands `job` to an idle hash worker; there must be one.
-void dispatch(front_pointer self, pending_create job) {
-  auto worker = self->state.idle.back();
-  self->state.idle.pop_back();
-  auto rp = std::move(job.rp);
-  // A local worker on a thread of its own, linked to this actor: it answers
-  // or dies with us, so no timeout is needed.
-  self->request(worker, caf::infinite, create_atom_v, std::move(job.x))
-      .then(
-          [=](user& u) mutable {
-            rp.deliver(std::move(u));
-            worker_done(self, worker);
-          },
-          [=](caf::error& err) mutable {
-            rp.deliver(std::move(err));
-            worker_done(self, worker);
-          });
-}
-
-/// The published user actor, on a thread of its own: it answers reads and
-/// verifications itself (RocksDB point reads; no hop to another thread),
-/// refuses invalid and duplicate creates before they take a hash slot, and
-/// hands the others to an idle hash worker or the bounded hash queue.
-user_actor::behavior_type user_front(front_pointer self, store_ptr store,
-                                     user_service_config cfg) {
-  auto& st = self->state;
-  st.queue = hash_queue<pending_create>{cfg.hash_queue, cfg.hash_max_wait};
-  for (size_t i = 0; i < std::max<size_t>(cfg.hash_workers, 1); ++i)
-    st.idle.push_back(self->template spawn<caf::detached + caf::linked>(
-        hash_worker, store, cfg.cost, st.ids));
-  return {
       [=](hello_atom, const hello& h) -> caf::result<std::string> {
+        auto& cfg = self->state.cfg;
         return answer_hello(h, cfg.node_name, cfg.map);
       },
-      [=](claim_atom, const unique_claim&) -> caf::result<bool> {
-        return caf::make_error(errc::unavailable, "claims not implemented");
+      [=](claim_atom, unique_claim& c) -> caf::result<bool> {
+        auto& st = self->state;
+        if (auto err = check_claim(c, st.cfg.map, st.self_index))
+          return err;
+        auto rp = self->make_response_promise<bool>();
+        claim_at_entry(self, std::move(c), [rp](caf::error err) mutable {
+          if (err)
+            rp.deliver(std::move(err));
+          else
+            rp.deliver(true);
+        });
+        return rp;
       },
-      [=](release_atom, const unique_claim&) -> caf::result<bool> {
-        return caf::make_error(errc::unavailable, "claims not implemented");
+      [=](release_atom, const unique_claim& c) -> caf::result<bool> {
+        auto& st = self->state;
+        if (auto err = check_claim(c, st.cfg.map, st.self_index))
+          return err;
+        return release_claim(*st.store, c);
       },
       [=](lookup_atom, const std::string& id) -> caf::result<id_state> {
-        if (self->state.ids->in_flight(id))
-          return id_state::in_flight;
-        auto exists = user_exists(*store, id);
-        if (!exists)
-          return std::move(exists.error());
-        return *exists ? id_state::committed : id_state::absent;
+        auto& st = self->state;
+        return lookup_id(*st.store, *st.ids, st.cfg.map, st.self_index, id);
       },
       [=](create_atom, new_user& x) -> caf::result<user> {
-        if (auto err = admit_create(*store, x))
+        if (auto err = admit_create(x))
           return err;
         auto rp = self->make_response_promise<user>();
-        pending_create job{std::move(x), rp};
-        auto& st = self->state;
-        if (!st.idle.empty())
-          dispatch(self, std::move(job));
-        else if (!st.queue.push(job, std::chrono::steady_clock::now(),
-                                drop_stale))
-          rp.deliver(overloaded("User service overloaded: hash queue full"));
+        start_create(self, std::move(x), rp);
         return rp;
       },
       [=](get_atom, const std::string& id) -> caf::result<user> {
-        return find_user(*store, id);
+        return find_user(*self->state.store, id);
       },
       [=](list_atom, const page& p) -> caf::result<user_page> {
-        return list_users(*store, p, *self->state.ids);
+        return list_users(*self->state.store, p, *self->state.ids);
       },
       [=](verify_atom, const std::string& id) -> caf::result<bool> {
-        return user_exists(*store, id);
+        return user_exists(*self->state.store, id);
       },
       [=](get_atom, const std::vector<std::string>& ids)
           -> caf::result<std::vector<user_result>> {
-        return find_users(*store, ids);
+        return find_users(*self->state.store, ids);
       },
       [=](verify_atom, const std::vector<std::string>& ids)
           -> caf::result<std::vector<bool>> {
-        return users_exist(*store, ids);
+        return users_exist(*self->state.store, ids);
       },
   };
 }
@@ -164,7 +121,8 @@ user_actor::behavior_type user_front(front_pointer self, store_ptr store,
 
 user_actor spawn_user_service(caf::actor_system& sys, store_ptr store,
                               const user_service_config& cfg) {
-  return sys.spawn<caf::detached>(user_front, std::move(store), cfg);
+  auto impl = sys.spawn<caf::detached>(user_front, std::move(store), cfg);
+  return caf::actor_cast<user_actor>(std::move(impl));
 }
 
 } // namespace microshop::actors

@@ -37,10 +37,14 @@ struct user_service_config {
 };
 
 /// The user service over `store`: a front on a thread of its own that answers
-/// reads and verifications itself, refuses invalid and duplicate creates
-/// before they cost a hash, and hands the others to a bounded pool of hashing
-/// workers, also on threads of their own, through a bounded queue
-/// (`cfg.hash_queue`, `cfg.hash_max_wait`). Neither Argon2 nor RocksDB blocks
+/// reads, verifications, lookups, claims and releases itself, gives each
+/// create an id in one of its shards and claims its username and email at
+/// their entry nodes (itself with a call, the others over links it polls),
+/// refusing invalid and duplicate creates before they cost a hash, and hands
+/// the others to a bounded pool of hashing workers, also on threads of their
+/// own, through a bounded queue (`cfg.hash_queue`, `cfg.hash_max_wait`). A
+/// lost link to another user node fails the claims and lookups waiting on it
+/// at once with `errc::unavailable`. Neither Argon2 nor RocksDB blocks
 /// CAF's cooperative scheduler, and reads keep flowing while creates hash.
 /// Lists never show a user whose id is above one still being stored.
 user_actor spawn_user_service(caf::actor_system& sys,

@@ -1,7 +1,9 @@
 #include "nodes/node_main.hpp"
 
+#include "actors/errc.hpp"
 #include "actors/type_ids.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <caf/io/middleman.hpp>
 #include <chrono>
@@ -42,8 +44,10 @@ node_config::node_config() {
 }
 
 store_node_config::store_node_config(std::string default_data_dir,
-                                     uint16_t default_port)
-    : data_dir(std::move(default_data_dir)) {
+                                     uint16_t default_port,
+                                     std::string default_node_name)
+    : data_dir(std::move(default_data_dir)),
+      node_name(std::move(default_node_name)) {
   port = default_port;
   opt_group{custom_options_, "global"}
       .add(data_dir, "data-dir", "RocksDB directory of this node's store")
@@ -54,7 +58,13 @@ store_node_config::store_node_config(std::string default_data_dir,
            "writes resume after a full disk")
       .add(salvage_wal, "salvage-wal",
            "open a store whose WAL is damaged, dropping every record after "
-           "the damage");
+           "the damage")
+      .add(shard_map, "shard-map",
+           "shard map file (default: 128 shards on one user and one order "
+           "node)")
+      .add(node_name, "node-name", "this node's name in the shard map")
+      .add(user_nodes, "user-nodes",
+           "addresses of the user nodes: name=host:port,...");
 }
 
 persistence::store_options store_node_config::store_options() const {
@@ -104,6 +114,58 @@ void main_actor_died(caf::actor_system& sys, const std::string& node,
   std::cerr << node << ": main actor exited (" << why << "), exiting with code "
             << main_actor_died_exit_code << std::endl;
   std::_Exit(main_actor_died_exit_code);
+}
+
+caf::expected<actors::shard_map> load_shard_map(const std::string& path) {
+  if (path.empty())
+    return actors::shard_map::even(actors::default_shards, 1, 1);
+  return actors::shard_map::load(path);
+}
+
+std::optional<std::string> check_node_name(const actors::shard_map& map,
+                                           actors::service s,
+                                           const std::string& name) {
+  if (map.index_of(s, name))
+    return std::nullopt;
+  std::string known;
+  for (auto& n : map.nodes(s))
+    known += (known.empty() ? "" : ", ") + n;
+  return "node name " + name + " is not a node of " +
+         std::string{actors::to_string(s)} + " in the shard map (" + known +
+         ")";
+}
+
+caf::expected<std::vector<actors::named_address>>
+user_node_addresses(const actors::shard_map& map, const std::string& list,
+                    const std::string& self) {
+  auto parsed = actors::parse_addresses(list);
+  if (!parsed)
+    return std::move(parsed.error());
+  const auto& names = map.nodes(actors::service::users);
+  for (auto& a : *parsed)
+    if (std::find(names.begin(), names.end(), a.name) == names.end())
+      return actors::invalid("--user-nodes: " + a.name +
+                             " is not a user node of the shard map");
+  std::vector<actors::named_address> out;
+  for (auto& n : names) {
+    if (n == self)
+      continue;
+    auto i = std::find_if(parsed->begin(), parsed->end(),
+                          [&](const auto& a) { return a.name == n; });
+    if (i == parsed->end())
+      return actors::invalid("--user-nodes: no address for " + n);
+    out.push_back(*i);
+  }
+  return out;
+}
+
+void print_shard_map(const std::string& node, const std::string& name,
+                     const actors::shard_map& map) {
+  std::cout << node << ": " << name << ", shard map " << map.digest() << " ("
+            << map.shards() << " shards, "
+            << map.nodes(actors::service::users).size() << " user nodes, "
+            << map.nodes(actors::service::orders).size() << " order nodes)"
+            << std::endl;
 }
 
 int fail(const std::string& node, const std::string& text) {

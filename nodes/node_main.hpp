@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/defaults.hpp"
+#include "actors/shard_map.hpp"
 #include "persistence/records.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -31,7 +32,8 @@ public:
   node_config();
 };
 
-/// Options of a node that owns a RocksDB store.
+/// Options of a node that owns a RocksDB store: one node of a sharded
+/// service (users or orders).
 class store_node_config : public node_config {
 public:
   std::string data_dir;
@@ -39,8 +41,15 @@ public:
   size_t cache_mib = 256;
   size_t write_buffer_mib = 64;
   bool salvage_wal = false;
+  /// The shard map file; empty: `even(default_shards, 1, 1)`.
+  std::string shard_map;
+  /// This node's name in the map.
+  std::string node_name;
+  /// "name=host:port,..." of the user nodes (see `actors::parse_addresses`).
+  std::string user_nodes;
 
-  store_node_config(std::string default_data_dir, uint16_t default_port);
+  store_node_config(std::string default_data_dir, uint16_t default_port,
+                    std::string default_node_name);
 
   /// The store options these flags ask for.
   persistence::store_options store_options() const;
@@ -57,6 +66,29 @@ void wait_for_shutdown_signal();
 /// when the process should stop now (0 after --help, 1 after a bad flag,
 /// with a one-line reason on stderr).
 std::optional<int> parse_args(node_config& cfg, int argc, char** argv);
+
+/// The map in the file at `path`, or `even(default_shards, 1, 1)` when
+/// `path` is empty; the error says why not.
+caf::expected<actors::shard_map> load_shard_map(const std::string& path);
+
+/// Why `name` cannot run as a node of `s` under `map` (it is none of its
+/// nodes); nothing when it can.
+std::optional<std::string> check_node_name(const actors::shard_map& map,
+                                           actors::service s,
+                                           const std::string& name);
+
+/// The addresses of the user nodes of `map` but `self` (empty: all of them),
+/// in map order, from `list` ("name=host:port,..."; `self`'s entry is
+/// ignored); the error names the node without one or the entry that is not
+/// a user node of the map.
+caf::expected<std::vector<actors::named_address>>
+user_node_addresses(const actors::shard_map& map, const std::string& list,
+                    const std::string& self = {});
+
+/// Prints "<node>: <name>, shard map <digest> (<S> shards, <N> user nodes,
+/// <M> order nodes)" to stdout.
+void print_shard_map(const std::string& node, const std::string& name,
+                     const actors::shard_map& map);
 
 /// Prints "<node>: <text>" to stderr and returns 1.
 int fail(const std::string& node, const std::string& text);

@@ -2,6 +2,7 @@
 // BASP; it verifies users with the user node.
 
 #include "actors/defaults.hpp"
+#include "actors/errc.hpp"
 #include "actors/order_service.hpp"
 #include "nodes/node_main.hpp"
 
@@ -21,11 +22,13 @@ public:
   caf::timespan verify_timeout = std::chrono::seconds(2);
 
   order_node_config()
-      : store_node_config("var/data/orders",
-                          actors::defaults::order_node_port) {
+      : store_node_config("var/data/orders", actors::defaults::order_node_port,
+                          "orders-1") {
     opt_group{custom_options_, "global"}
-        .add(users_host, "users-host", "host of the user node")
-        .add(users_port, "users-port", "port of the user node")
+        .add(users_host, "users-host",
+             "host of the user node (a map with one user node, without "
+             "--user-nodes)")
+        .add(users_port, "users-port", "port of the user node (likewise)")
         .add(verify_timeout, "verify-timeout",
              "how long the user node may take to verify a user");
   }
@@ -38,13 +41,39 @@ int main(int argc, char** argv) {
   order_node_config cfg;
   if (auto rc = nodes::parse_args(cfg, argc, argv))
     return *rc;
+  // The map, the name and the user nodes first: a misconfigured node exits
+  // before it opens (and locks) its store.
+  auto map = nodes::load_shard_map(cfg.shard_map);
+  if (!map)
+    return nodes::fail("order_node", actors::error_text(map.error()));
+  if (auto why =
+          nodes::check_node_name(*map, actors::service::orders, cfg.node_name))
+    return nodes::fail("order_node", *why);
+  std::vector<actors::named_address> users;
+  const auto& user_names = map->nodes(actors::service::users);
+  if (!cfg.user_nodes.empty()) {
+    auto addrs = nodes::user_node_addresses(*map, cfg.user_nodes);
+    if (!addrs)
+      return nodes::fail("order_node", actors::error_text(addrs.error()));
+    users = std::move(*addrs);
+  } else if (user_names.size() == 1) {
+    users.push_back({user_names[0], cfg.users_host, cfg.users_port});
+  } else {
+    return nodes::fail("order_node",
+                       "--user-nodes: the shard map has " +
+                           std::to_string(user_names.size()) +
+                           " user nodes; give the address of each");
+  }
+  nodes::print_shard_map("order_node", cfg.node_name, *map);
   auto store =
       persistence::order_store::open(cfg.data_dir, cfg.store_options());
   if (!store)
     return nodes::fail("order_node", store.error().detail);
   caf::actor_system sys{cfg};
   actors::order_service_config svc_cfg;
-  svc_cfg.users = {cfg.users_host, cfg.users_port};
+  svc_cfg.map = std::move(*map);
+  svc_cfg.node_name = cfg.node_name;
+  svc_cfg.user_nodes = std::move(users);
   svc_cfg.verify_timeout = cfg.verify_timeout;
   auto shared_store =
       std::make_shared<persistence::order_store>(std::move(*store));

@@ -1,6 +1,7 @@
 // The user node: the user service over its own RocksDB, published over BASP.
 
 #include "actors/defaults.hpp"
+#include "actors/errc.hpp"
 #include "actors/user_service.hpp"
 #include "nodes/node_main.hpp"
 
@@ -23,7 +24,8 @@ public:
   caf::timespan hash_max_wait = std::chrono::seconds(4);
 
   user_node_config()
-      : store_node_config("var/data/users", actors::defaults::user_node_port) {
+      : store_node_config("var/data/users", actors::defaults::user_node_port,
+                          "users-1") {
     opt_group{custom_options_, "global"}
         .add(hash_ops, "hash-ops", "Argon2id passes (t)")
         .add(hash_mem_kib, "hash-mem-kib", "Argon2id memory in KiB (m)")
@@ -43,11 +45,26 @@ int main(int argc, char** argv) {
   user_node_config cfg;
   if (auto rc = nodes::parse_args(cfg, argc, argv))
     return *rc;
+  // The map, the name and the peers first: a misconfigured node exits before
+  // it opens (and locks) its store.
+  auto map = nodes::load_shard_map(cfg.shard_map);
+  if (!map)
+    return nodes::fail("user_node", actors::error_text(map.error()));
+  if (auto why =
+          nodes::check_node_name(*map, actors::service::users, cfg.node_name))
+    return nodes::fail("user_node", *why);
+  auto peers = nodes::user_node_addresses(*map, cfg.user_nodes, cfg.node_name);
+  if (!peers)
+    return nodes::fail("user_node", actors::error_text(peers.error()));
+  nodes::print_shard_map("user_node", cfg.node_name, *map);
   auto store = persistence::user_store::open(cfg.data_dir, cfg.store_options());
   if (!store)
     return nodes::fail("user_node", store.error().detail);
   caf::actor_system sys{cfg};
   actors::user_service_config svc_cfg;
+  svc_cfg.map = std::move(*map);
+  svc_cfg.node_name = cfg.node_name;
+  svc_cfg.peers = std::move(*peers);
   svc_cfg.cost = {cfg.hash_ops, cfg.hash_mem_kib * 1024};
   svc_cfg.hash_workers = cfg.hash_workers;
   svc_cfg.hash_queue = cfg.hash_queue;

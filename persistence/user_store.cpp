@@ -24,6 +24,10 @@ std::string lower_key(char prefix, std::string_view s) {
   return key;
 }
 
+std::string entry_key(unique_key k, std::string_view value) {
+  return lower_key(k == unique_key::username ? 'n' : 'e', value);
+}
+
 std::string user_key(std::string_view id) {
   std::string key = user_prefix;
   key.append(id);
@@ -32,9 +36,34 @@ std::string user_key(std::string_view id) {
 
 } // namespace
 
+const char* to_string(unique_key k) {
+  return k == unique_key::username ? "username" : "email";
+}
+
 struct user_store::impl {
   std::shared_ptr<detail::db_handle> h;
-  std::mutex insert_mtx;
+  /// Serialises every check-and-write of uniqueness entries.
+  std::mutex entry_mtx;
+
+  /// The value under `key`, empty when there is none, or a storage error.
+  store_result<std::string> read(const std::string& key) const {
+    std::string value;
+    auto st = h->db->Get(h->read, key, &value);
+    if (st.ok())
+      return value;
+    if (st.IsNotFound())
+      return std::string{};
+    return detail::storage_error(*h, "read", st);
+  }
+
+  /// Writes `key` -> `value`, or deletes `key` when `value` is empty.
+  store_error put_or_delete(const std::string& key, std::string_view value) {
+    rocksdb::WriteBatch batch;
+    auto st = value.empty() ? batch.Delete(key) : batch.Put(key, value);
+    if (!st.ok())
+      return detail::storage_error(*h, "batch", st);
+    return detail::write(*h, batch);
+  }
 
   /// Whether `key` exists, or a storage error.
   store_result<bool> exists(const std::string& key) const {
@@ -89,10 +118,66 @@ store_error user_store::insert(const user_record& u) {
     return detail::storage_error(*impl_->h, "batch", st);
   // The check and the write form one critical section: this process is the
   // database's only writer (RocksDB's LOCK file), so this is race-free.
-  std::lock_guard<std::mutex> guard{impl_->insert_mtx};
+  std::lock_guard<std::mutex> guard{impl_->entry_mtx};
   if (auto err = impl_->unique(u.username, u.email))
     return err;
   return detail::write(*impl_->h, batch);
+}
+
+store_error user_store::put_record(const user_record& u) {
+  rocksdb::WriteBatch batch;
+  auto st = batch.Put(user_key(u.id), detail::encode(u));
+  if (!st.ok())
+    return detail::storage_error(*impl_->h, "batch", st);
+  return detail::write(*impl_->h, batch);
+}
+
+store_result<std::string> user_store::claim_entry(unique_key k,
+                                                  std::string_view value,
+                                                  std::string_view owner) {
+  auto key = entry_key(k, value);
+  std::lock_guard<std::mutex> guard{impl_->entry_mtx};
+  auto current = impl_->read(key);
+  if (!current || !current->empty())
+    return current;
+  if (auto err = impl_->put_or_delete(key, owner))
+    return err;
+  return std::string{owner};
+}
+
+store_result<bool> user_store::swap_entry(unique_key k, std::string_view value,
+                                          std::string_view from,
+                                          std::string_view to) {
+  auto key = entry_key(k, value);
+  std::lock_guard<std::mutex> guard{impl_->entry_mtx};
+  auto current = impl_->read(key);
+  if (!current)
+    return std::move(current.error());
+  if (current->empty() || *current != from)
+    return false;
+  if (auto err = impl_->put_or_delete(key, to))
+    return err;
+  return true;
+}
+
+store_result<bool> user_store::release_entry(unique_key k,
+                                             std::string_view value,
+                                             std::string_view owner) {
+  auto key = entry_key(k, value);
+  std::lock_guard<std::mutex> guard{impl_->entry_mtx};
+  auto current = impl_->read(key);
+  if (!current)
+    return std::move(current.error());
+  if (current->empty() || *current != owner)
+    return false;
+  if (auto err = impl_->put_or_delete(key, {}))
+    return err;
+  return true;
+}
+
+store_result<std::string>
+user_store::entry_owner(unique_key k, std::string_view value) const {
+  return impl_->read(entry_key(k, value));
 }
 
 store_error user_store::check_unique(std::string_view username,

@@ -3,14 +3,26 @@
 #include "persistence/records.hpp"
 #include "persistence/status.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <string_view>
 
 namespace microshop::persistence {
 
-/// Users over one RocksDB directory. Thread-safe. Usernames and emails are
-/// unique, compared case-insensitively (ASCII).
+/// Which unique value a uniqueness entry guards: the entry of a username
+/// (resp. email) is its ASCII lower case -> the id of the user that owns it.
+enum class unique_key : uint8_t { username, email };
+
+/// "username" or "email".
+const char* to_string(unique_key k);
+
+/// Users over one RocksDB directory, and the uniqueness entries of the
+/// usernames and emails whose shards the node owns. Thread-safe: every
+/// operation on an entry is atomic (this process is the database's only
+/// writer, and entry writes are serialised). `insert` keeps usernames and
+/// emails unique within the store, compared case-insensitively (ASCII).
 class user_store {
 public:
   /// The store over `dir` (created if missing), or `store_errc::failure` naming
@@ -18,10 +30,37 @@ public:
   static store_result<user_store> open(const std::filesystem::path& dir,
                                        const store_options& opts = {});
 
-  /// Stores `u` and its two unique keys in one atomic write;
+  /// Stores `u` and its two uniqueness entries in one atomic write (bulk
+  /// loads of a one-node cluster);
   /// `store_errc::duplicate` naming "username" or "email" when either is taken,
   /// even by a concurrent insert.
   [[nodiscard]] store_error insert(const user_record& u);
+
+  /// Stores the record `u` alone, touching no uniqueness entry (the create
+  /// path: its entries were claimed first, possibly on other nodes).
+  [[nodiscard]] store_error put_record(const user_record& u);
+
+  /// Makes the entry of `value` point at `owner` when it has none, in one
+  /// durable write; the owner the entry points at afterwards (`owner` when it
+  /// was claimed now or before, else the other owner), or a failure.
+  [[nodiscard]] store_result<std::string>
+  claim_entry(unique_key k, std::string_view value, std::string_view owner);
+
+  /// Makes the entry of `value` point at `to` if it points at `from`
+  /// (compare-and-set); whether it did: false when it points at another
+  /// owner or at none.
+  [[nodiscard]] store_result<bool> swap_entry(unique_key k,
+                                              std::string_view value,
+                                              std::string_view from,
+                                              std::string_view to);
+
+  /// Deletes the entry of `value` if it points at `owner`; whether it did.
+  [[nodiscard]] store_result<bool>
+  release_entry(unique_key k, std::string_view value, std::string_view owner);
+
+  /// The owner the entry of `value` points at; empty when it has none.
+  [[nodiscard]] store_result<std::string>
+  entry_owner(unique_key k, std::string_view value) const;
 
   /// No error when neither value is taken; else `store_errc::duplicate` naming
   /// the field. A hint only: `insert` decides.

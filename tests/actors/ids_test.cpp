@@ -1,5 +1,6 @@
-#include "actors/ids.hpp"
 #include "actors/ascii.hpp"
+#include "actors/ids.hpp"
+#include "actors/shard_map.hpp"
 
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
@@ -103,6 +104,34 @@ BOOST_AUTO_TEST_CASE(one_ascii_lowering_leaves_other_bytes_alone) {
   BOOST_CHECK(iequals("Content-Type", "content-type"));
   BOOST_CHECK(!iequals("Content-Type", "content-typ"));
   BOOST_CHECK(!iequals("\xc3\x89", "\xc3\xa9"));
+}
+
+BOOST_AUTO_TEST_CASE(a_seal_lies_between_the_ids_before_and_after_it) {
+  using namespace microshop::actors;
+  for (int round = 0; round < 2000; ++round) {
+    auto before = new_id(static_cast<uint8_t>(round));
+    auto seal = seal_id();
+    auto after = new_id(static_cast<uint8_t>(round));
+    BOOST_REQUIRE_LT(before, seal);
+    BOOST_REQUIRE_LT(seal, after);
+  }
+  // Sealing often does not push ids ahead of the clock.
+  for (int i = 0; i < 100000; ++i)
+    seal_id();
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  BOOST_CHECK_LE(id_time_ms(new_id()), now + 1);
+}
+
+BOOST_AUTO_TEST_CASE(an_id_keeps_the_shard_byte_it_was_made_with) {
+  using namespace microshop::actors;
+  for (int b = 0; b < 256; ++b) {
+    auto id = new_id(static_cast<uint8_t>(b));
+    BOOST_REQUIRE(is_valid_id(id));
+    BOOST_REQUIRE_EQUAL(shard_byte_of(id), b);
+    BOOST_REQUIRE_EQUAL(shard_of_id(id, 128), static_cast<uint32_t>(b % 128));
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,107 @@
+#pragma once
+
+#include "actors/peer_link.hpp"
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+#include <caf/system_messages.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace microshop::actors {
+
+/// Links to the nodes of a service, by index, and the requests waiting on
+/// each: CAF 0.17 never fails a request to a peer that died, so losing a link
+/// answers every request waiting on it at once with `lost`. Lives in the
+/// owner's state and must not move once `poll` ran; use only from the owner.
+template <class Handle> class peer_group {
+public:
+  peer_group() = default;
+
+  /// `links` by index (a default-constructed link stands for a node that is
+  /// not asked, e.g. the owner's own); `lost` answers the requests waiting on
+  /// a link that went down, or asked while it is down.
+  peer_group(std::vector<peer_link<Handle>> links, caf::error lost)
+      : links_(std::move(links)), waiting_(links_.size()),
+        lost_(std::move(lost)) {
+    // nop
+  }
+
+  size_t size() const {
+    return links_.size();
+  }
+
+  const peer_link<Handle>& link(size_t i) const {
+    return links_[i];
+  }
+
+  /// Polls every link (see `peer_link::poll`).
+  template <class Self> void poll(Self* self) {
+    for (auto& l : links_)
+      if (!l.name().empty() || l.connected())
+        l.poll(self);
+  }
+
+  /// Forgets the handle that `dm` reports down and answers every request
+  /// waiting on it with `lost`; whether `dm` was about one of the links.
+  template <class Self> bool on_down(Self* self, const caf::down_msg& dm) {
+    for (size_t i = 0; i < links_.size(); ++i) {
+      if (!links_[i].on_down(dm))
+        continue;
+      auto waiting = std::move(waiting_[i]);
+      waiting_[i].clear();
+      for (auto& [key, fail] : waiting)
+        fail();
+      links_[i].poll(self);
+      return true;
+    }
+    return false;
+  }
+
+  /// Sends `xs` to the node at `i` with `timeout`; `done` receives the
+  /// answer, the error, or `lost` (at once when the link is down or goes
+  /// down while the request waits), exactly once.
+  template <class T, class Self, class... Ts>
+  void ask(Self* self, size_t i, caf::timespan timeout,
+           std::function<void(caf::expected<T>)> done, Ts&&... xs) {
+    if (!links_[i].connected()) {
+      done(caf::expected<T>{lost_});
+      return;
+    }
+    auto once = std::make_shared<std::function<void(caf::expected<T>)>>(
+        std::move(done));
+    auto answer = [once](caf::expected<T> x) {
+      if (!*once)
+        return;
+      auto f = std::move(*once);
+      *once = nullptr;
+      f(std::move(x));
+    };
+    auto key = next_key_++;
+    waiting_[i].emplace(key, [answer, lost = lost_] { answer(lost); });
+    self->request(links_[i].handle(), timeout, std::forward<Ts>(xs)...)
+        .then(
+            [this, i, key, answer](T& x) {
+              waiting_[i].erase(key);
+              answer(std::move(x));
+            },
+            [this, i, key, answer](caf::error& err) {
+              waiting_[i].erase(key);
+              answer(std::move(err));
+            });
+  }
+
+private:
+  std::vector<peer_link<Handle>> links_;
+  std::vector<std::unordered_map<uint64_t, std::function<void()>>> waiting_;
+  caf::error lost_;
+  uint64_t next_key_ = 0;
+};
+
+} // namespace microshop::actors

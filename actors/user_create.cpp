@@ -1,0 +1,254 @@
+// The user front's create: an id in one of its shards, both uniqueness
+// claims in parallel (a local call when this node owns the entry, else a
+// request to the entry's node), then a hash worker; and the entry node's side
+// of a claim (see docs/sharding-plan.md, "Uniqueness across user nodes").
+
+#include "actors/errc.hpp"
+#include "actors/user_front.hpp"
+
+#include <array>
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <sys/resource.h>
+#include <unistd.h>
+
+namespace microshop::actors {
+
+namespace {
+
+using store_ptr = std::shared_ptr<persistence::user_store>;
+
+/// Claim rounds lost to other claims of one key before giving up: each round
+/// that does not hold lost a compare-and-set.
+constexpr int max_claim_rounds = 16;
+
+/// A failure of another user node as the domain sees it: its own domain
+/// errors as they are, anything else (timeout, lost link) unavailable.
+caf::error from_peer(const caf::error& err) {
+  if (err.category() == caf::atom("microshop"))
+    return err;
+  return peer_unavailable();
+}
+
+/// Lowers the calling thread's CPU priority once, so that reads on the node
+/// (and the other nodes on the machine) preempt password hashing while
+/// hashing still uses every idle cycle.
+void lower_thread_priority() {
+  thread_local bool lowered = false;
+  if (!lowered) {
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);
+    lowered = true;
+  }
+}
+
+hash_worker_actor::behavior_type hash_worker(hash_worker_actor::pointer,
+                                             const store_ptr& store,
+                                             pwhash_cost cost) {
+  return {
+      [=](create_atom, const new_user& x,
+          const std::string& id) -> caf::result<user> {
+        lower_thread_priority();
+        // The front admitted `x` and holds both its claims for `id`.
+        return store_user(*store, x, id, cost);
+      },
+  };
+}
+
+caf::error overloaded(const char* why) {
+  return caf::make_error(errc::overloaded, why);
+}
+
+/// Ends `job` with `result`: releases both claims unless the user is
+/// stored, settles its id, answers.
+void finish_create(front_pointer self, pending_create& job,
+                   caf::expected<user> result) {
+  if (!result)
+    for (auto& c : claims_of(job.x, job.id))
+      release_anywhere(self, c);
+  self->state.ids->settle(job.id);
+  if (result)
+    job.rp.deliver(std::move(*result));
+  else
+    job.rp.deliver(std::move(result.error()));
+}
+
+void dispatch(front_pointer self, pending_create job);
+
+/// Answers a create that waited too long for a hash worker; nothing of it
+/// was hashed or stored.
+auto drop_stale(front_pointer self) {
+  return [self](pending_create& job) {
+    finish_create(
+        self, job,
+        overloaded("User service overloaded: no hash worker in time"));
+  };
+}
+
+/// Takes `worker` back and gives it the oldest create still in time.
+void worker_done(front_pointer self, const hash_worker_actor& worker) {
+  auto& st = self->state;
+  st.idle.push_back(worker);
+  if (auto next =
+          st.queue.pop(std::chrono::steady_clock::now(), drop_stale(self)))
+    dispatch(self, std::move(*next));
+}
+
+/// Hands `job` to an idle hash worker; there must be one.
+void dispatch(front_pointer self, pending_create job) {
+  auto worker = self->state.idle.back();
+  self->state.idle.pop_back();
+  auto shared = std::make_shared<pending_create>(std::move(job));
+  // A local worker on a thread of its own, linked to this actor: it answers
+  // or dies with us, so no timeout is needed.
+  self->request(worker, caf::infinite, create_atom_v, shared->x, shared->id)
+      .then(
+          [=](user& u) {
+            finish_create(self, *shared, std::move(u));
+            worker_done(self, worker);
+          },
+          [=](caf::error& err) {
+            finish_create(self, *shared, std::move(err));
+            worker_done(self, worker);
+          });
+}
+
+/// Both claims of `job` answered with `errs` (none: held): refuses it
+/// (releasing what may point at its id) or hands it to the hash workers.
+void claims_answered(front_pointer self, pending_create job,
+                     const std::array<caf::error, 2>& errs) {
+  // A duplicate wins over other failures, the username over the email.
+  const caf::error* refusal = nullptr;
+  for (auto& e : errs)
+    if (!refusal && is(e, errc::duplicate))
+      refusal = &e;
+  for (auto& e : errs)
+    if (!refusal && e)
+      refusal = &e;
+  auto& st = self->state;
+  if (refusal) {
+    auto claims = claims_of(job.x, job.id);
+    for (size_t i = 0; i < claims.size(); ++i)
+      if (!is(errs[i], errc::duplicate))
+        release_anywhere(self, claims[i]);
+    st.ids->settle(job.id);
+    job.rp.deliver(*refusal);
+    return;
+  }
+  if (!st.idle.empty())
+    return dispatch(self, std::move(job));
+  if (!st.queue.push(job, std::chrono::steady_clock::now(), drop_stale(self)))
+    finish_create(self, job,
+                  overloaded("User service overloaded: hash queue full"));
+}
+
+/// Claims `c` at its entry node: here with a call, else with a request.
+void claim_anywhere(front_pointer self, const unique_claim& c,
+                    claim_done done) {
+  auto& st = self->state;
+  auto node = entry_node(st.cfg.map, c);
+  if (node == st.self_index)
+    return claim_at_entry(self, c, std::move(done));
+  st.peers.ask<bool>(
+      self, node, st.cfg.peer_timeout,
+      [done](caf::expected<bool> held) {
+        if (!held)
+          done(from_peer(held.error()));
+        else
+          done(*held ? caf::error{} : peer_unavailable());
+      },
+      claim_atom_v, c);
+}
+
+/// One round of `c` at its entry node, from `step`.
+void claim_round(front_pointer self, const unique_claim& c, claim_done done,
+                 caf::expected<claim_step> step, int round) {
+  if (!step)
+    return done(std::move(step.error()));
+  if (step->held)
+    return done(caf::none);
+  if (round >= max_claim_rounds)
+    return done(caf::make_error(errc::unavailable, "claim contended"));
+  auto other = std::move(step->other);
+  // Half the peer timeout: the claimant, waiting a whole one, still gets
+  // this node's answer when the other owner's node is slow.
+  lookup_anywhere(
+      self, other, self->state.cfg.peer_timeout / 2,
+      [self, c, done, other, round](caf::expected<id_state> state) {
+        if (!state)
+          return done(is(state.error(), errc::storage) ? state.error()
+                                                       : peer_unavailable());
+        auto next = continue_claim(*self->state.store, c, other, *state);
+        claim_round(self, c, done, std::move(next), round + 1);
+      });
+}
+
+} // namespace
+
+caf::error peer_unavailable() {
+  return caf::make_error(errc::unavailable, "User service unavailable");
+}
+
+void claim_at_entry(front_pointer self, unique_claim c, claim_done done) {
+  auto step = begin_claim(*self->state.store, c);
+  claim_round(self, c, std::move(done), std::move(step), 0);
+}
+
+void lookup_anywhere(front_pointer self, const std::string& id,
+                     caf::timespan timeout,
+                     std::function<void(caf::expected<id_state>)> done) {
+  auto& st = self->state;
+  auto node = node_of_id(st.cfg.map, service::users, id);
+  if (node == st.self_index)
+    return done(lookup_id(*st.store, *st.ids, st.cfg.map, st.self_index, id));
+  st.peers.ask<id_state>(
+      self, node, timeout,
+      [done](caf::expected<id_state> x) {
+        if (!x)
+          done(from_peer(x.error()));
+        else
+          done(std::move(x));
+      },
+      lookup_atom_v, id);
+}
+
+void release_anywhere(front_pointer self, const unique_claim& c) {
+  auto& st = self->state;
+  auto node = entry_node(st.cfg.map, c);
+  if (node == st.self_index) {
+    static_cast<void>(release_claim(*st.store, c));
+    return;
+  }
+  st.peers.ask<bool>(
+      self, node, st.cfg.peer_timeout, [](caf::expected<bool>) {},
+      release_atom_v, c);
+}
+
+void start_create(front_pointer self, new_user x,
+                  caf::typed_response_promise<user> rp) {
+  auto& st = self->state;
+  struct claiming {
+    pending_create job;
+    std::array<caf::error, 2> errs;
+    int left = 2;
+  };
+  auto cl = std::make_shared<claiming>();
+  cl->job.id = st.ids->assign(st.shards.next());
+  cl->job.x = std::move(x);
+  cl->job.rp = std::move(rp);
+  auto claims = claims_of(cl->job.x, cl->job.id);
+  for (size_t i = 0; i < claims.size(); ++i)
+    claim_anywhere(self, claims[i], [self, cl, i](caf::error err) {
+      cl->errs[i] = std::move(err);
+      if (--cl->left == 0)
+        claims_answered(self, std::move(cl->job), cl->errs);
+    });
+}
+
+void spawn_hash_workers(front_pointer self) {
+  auto& st = self->state;
+  for (size_t i = 0; i < std::max<size_t>(st.cfg.hash_workers, 1); ++i)
+    st.idle.push_back(self->template spawn<caf::detached + caf::linked>(
+        hash_worker, st.store, st.cfg.cost));
+}
+
+} // namespace microshop::actors
