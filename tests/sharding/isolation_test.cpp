@@ -84,13 +84,18 @@ BOOST_AUTO_TEST_CASE(
   BOOST_CHECK_EQUAL(r.status, 503);
   BOOST_CHECK_EQUAL(r.body, R"({"error":"User service unavailable"})");
 
+  // Back: the edge, the order nodes and the other user nodes reconnect,
+  // each on its own backoff.
   nodes.start(lost);
   wait_ready();
   BOOST_CHECK_EQUAL(get("/api/users/" + there).status, 200);
-  BOOST_CHECK_EQUAL(place(there).status, 201);
-  BOOST_CHECK_EQUAL(
-      post("/api/users", user_body(blocked, blocked + "@example.com")).status,
-      201);
+  BOOST_CHECK(wait_until([&] { return place(there).status == 201; }, 15s));
+  BOOST_CHECK(wait_until(
+      [&] {
+        return post("/api/users", user_body(blocked, blocked + "@example.com"))
+                   .status == 201;
+      },
+      15s));
   auto all = get_list("/api/users?limit=1000");
   BOOST_CHECK_EQUAL(all.status, 200);
   BOOST_CHECK(strictly_ascending([&] {

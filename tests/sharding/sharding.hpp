@@ -30,9 +30,10 @@ create_users_at_once(uint16_t port, const std::vector<std::string>& bodies);
 /// The target of a `Link: <...>; rel="next"` header, or "".
 std::string next_link(const http_response& r);
 
-/// The ids of every record a walk from `first` that follows `Link` returns,
-/// in the order returned; fails the test on any status but 200 or a Link
-/// that is not `<path>?limit=L&after=<last id of the page>`.
+/// The ids of every record a walk from `first` (a list target with `limit`,
+/// without `after`) that follows `Link` returns, in the order returned;
+/// fails the test on any status but 200, a page over the limit, or a Link
+/// that is not `first` + `&after=<last id of the page>`.
 std::vector<std::string> walk(uint16_t port, const std::string& first);
 
 /// Whether `ids` ascend strictly (each id once, in id order).

@@ -87,15 +87,15 @@ BOOST_AUTO_TEST_CASE(of_64_concurrent_creates_of_one_email_exactly_one_is_201) {
 BOOST_AUTO_TEST_CASE(
     a_user_node_killed_during_a_create_storm_blocks_no_name_and_shares_none) {
   auto victim = node::user(2);
-  load storm{http, 12, [](int client, int n) {
+  load storm{http, 8, [](int client, int n) {
                auto name =
                    "st" + std::to_string(client) + "_" + std::to_string(n);
                return load::request{"POST", "/api/users",
                                     user_body(name, name + "@storm.example")};
              }};
-  std::this_thread::sleep_for(1s);
+  std::this_thread::sleep_for(700ms);
   nodes.kill9(victim);
-  std::this_thread::sleep_for(500ms);
+  std::this_thread::sleep_for(300ms);
   nodes.start(victim);
   wait_ready();
   std::this_thread::sleep_for(500ms);
