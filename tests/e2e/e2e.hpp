@@ -27,8 +27,14 @@ struct e2e_fixture {
 
   void start_all() {
     nodes.start_all();
+    auto users_up = std::chrono::steady_clock::now();
     http = nodes.port(node::edge);
     wait_ready();
+    // Each user node links to the others on its own backoff (at most 1 s
+    // apart, polled every 100 ms), and a create whose uniqueness entry lives
+    // on a node not linked yet is 503; /readyz shows only the edge's links.
+    if (nodes.nodes(node_kind::users).size() > 1)
+      std::this_thread::sleep_until(users_up + std::chrono::milliseconds(1300));
   }
 
   /// Waits until every clock is past the millisecond of every id made so
