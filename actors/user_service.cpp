@@ -71,20 +71,59 @@ user_front_actor::behavior_type user_front(front_pointer self, store_ptr store,
         auto& st = self->state;
         if (auto err = check_claim(c, st.cfg.map, st.self_index))
           return err;
+        // Only for a user being created: a peer cannot make an entry point
+        // at a stored user (which would block the name for good).
         auto rp = self->make_response_promise<bool>();
-        claim_at_entry(self, std::move(c), [rp](caf::error err) mutable {
-          if (err)
-            rp.deliver(std::move(err));
-          else
-            rp.deliver(true);
-        });
+        auto claim = std::make_shared<unique_claim>(std::move(c));
+        lookup_anywhere(
+            self, claim->owner, st.cfg.peer_timeout / 2,
+            [self, claim, rp](caf::expected<id_state> state) {
+              auto promise = rp;
+              if (!state) {
+                promise.deliver(peer_unavailable());
+                return;
+              }
+              if (*state != id_state::in_flight) {
+                promise.deliver(caf::make_error(
+                    errc::invalid, "claim for a user not being created"));
+                return;
+              }
+              claim_at_entry(self, *claim, [promise](caf::error err) mutable {
+                if (err)
+                  promise.deliver(std::move(err));
+                else
+                  promise.deliver(true);
+              });
+            });
         return rp;
       },
       [=](release_atom, const unique_claim& c) -> caf::result<bool> {
         auto& st = self->state;
         if (auto err = check_claim(c, st.cfg.map, st.self_index))
           return err;
-        return release_claim(*st.store, c);
+        // Never for a stored user: its entries are what keeps its names.
+        auto rp = self->make_response_promise<bool>();
+        auto claim = std::make_shared<unique_claim>(c);
+        lookup_anywhere(self, claim->owner, st.cfg.peer_timeout / 2,
+                        [self, claim, rp](caf::expected<id_state> state) {
+                          auto promise = rp;
+                          if (!state) {
+                            promise.deliver(peer_unavailable());
+                            return;
+                          }
+                          if (*state == id_state::committed) {
+                            promise.deliver(false);
+                            return;
+                          }
+                          auto released =
+                              release_claim(*self->state.store, *claim);
+                          if (!released) {
+                            promise.deliver(std::move(released.error()));
+                            return;
+                          }
+                          promise.deliver(*released);
+                        });
+        return rp;
       },
       [=](lookup_atom, const std::string& id) -> caf::result<id_state> {
         auto& st = self->state;

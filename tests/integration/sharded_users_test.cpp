@@ -154,3 +154,41 @@ BOOST_AUTO_TEST_CASE(
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(sharded_user_peers)
+
+BOOST_AUTO_TEST_CASE(
+    a_peer_can_neither_point_an_entry_at_a_stored_user_nor_release_its_entry) {
+  user_nodes un{3, fast_config()};
+  un.wait_connected();
+  // A stored user on node 1 whose username entry lives on node 0.
+  auto name = un.name_on(0, "kept");
+  auto owner = new_id(un.map.shards_of(service::users, 1)[0]);
+  BOOST_REQUIRE(
+      un.nodes[0]->store->claim_entry(unique_key::username, name, owner));
+  BOOST_REQUIRE(!un.nodes[1]->store->put_record(
+      {owner, name, name + "@example.com", "h", id_time_ms(owner)}));
+  caf::scoped_actor self{un.nodes[2]->sys};
+  auto ask = [&](auto atom, const unique_claim& c) {
+    caf::expected<bool> out{caf::error{}};
+    self->request(un.nodes[0]->svc, 10s, atom, c)
+        .receive([&](bool x) { out = x; },
+                 [&](caf::error& err) { out = std::move(err); });
+    return out;
+  };
+  // Releasing the stored user's entry is refused: the name stays taken.
+  auto released =
+      ask(release_atom_v, unique_claim{unique_field::username, name, owner});
+  BOOST_REQUIRE(released);
+  BOOST_CHECK(!*released);
+  BOOST_CHECK_EQUAL(un.entry_owner(unique_field::username, name), owner);
+  // Pointing a free name at the stored user (blocking it) is refused.
+  auto free_name = un.name_on(0, "free");
+  auto claimed =
+      ask(claim_atom_v, unique_claim{unique_field::username, free_name, owner});
+  BOOST_CHECK(!claimed && is(claimed.error(), errc::invalid));
+  auto u = un.create(2, {free_name, free_name + "@example.com", "password1"});
+  BOOST_CHECK_MESSAGE(u, (u ? "" : caf::to_string(u.error())));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
