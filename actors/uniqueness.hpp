@@ -1,7 +1,7 @@
 #pragma once
 
 // Uniqueness across user nodes (Vitess-style consistent lookup, see
-// docs/sharding-plan.md): the entry of a username or email lives on the user
+// docs/sharding.md): the entry of a username or email lives on the user
 // node that owns the key's shard and points at the id of its owner; a create
 // claims both entries before it hashes, and an entry whose owner will never
 // exist is taken over by compare-and-set. Plain functions: the user service's

@@ -1,7 +1,7 @@
 // The user front's create: an id in one of its shards, both uniqueness
 // claims in parallel (a local call when this node owns the entry, else a
 // request to the entry's node), then a hash worker; and the entry node's side
-// of a claim (see docs/sharding-plan.md, "Uniqueness across user nodes").
+// of a claim (see docs/sharding.md, "Uniqueness across nodes").
 
 #include "actors/errc.hpp"
 #include "actors/user_front.hpp"

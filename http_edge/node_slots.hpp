@@ -1,6 +1,6 @@
 #pragma once
 
-// The edge's state per node of each service (docs/sharding-plan.md, "Edge"):
+// The edge's state per node of each service (docs/sharding.md, "Placement"):
 // a link with a hello, a batcher for the hot path, a call gate; and the plain
 // rules that pick a node for a request.
 
