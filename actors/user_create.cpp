@@ -1,5 +1,5 @@
 // The user front's create: an id in one of its shards, both uniqueness
-// claims in parallel (a local call when this node owns the entry, else a
+// claims, the username then the email (a local call when this node owns the entry, else a
 // request to the entry's node), then a hash worker; and the entry node's side
 // of a claim (see docs/sharding.md, "Uniqueness across nodes").
 
@@ -112,10 +112,11 @@ void dispatch(front_pointer self, pending_create job) {
           });
 }
 
-/// Both claims of `job` answered with `errs` (none: held): refuses it
-/// (releasing what may point at its id) or hands it to the hash workers.
+/// The first `attempted` claims of `job` answered with `errs` (none: held):
+/// refuses it (releasing what may point at its id) or hands it to the hash
+/// workers.
 void claims_answered(front_pointer self, pending_create job,
-                     const std::array<caf::error, 2>& errs) {
+                     const std::array<caf::error, 2>& errs, size_t attempted) {
   // A duplicate wins over other failures, the username over the email.
   const caf::error* refusal = nullptr;
   for (auto& e : errs)
@@ -127,7 +128,7 @@ void claims_answered(front_pointer self, pending_create job,
   auto& st = self->state;
   if (refusal) {
     auto claims = claims_of(job.x, job.id);
-    for (size_t i = 0; i < claims.size(); ++i)
+    for (size_t i = 0; i < attempted; ++i)
       if (!is(errs[i], errc::duplicate))
         release_anywhere(self, claims[i]);
     st.ids->settle(job.id);
@@ -229,19 +230,25 @@ void start_create(front_pointer self, new_user x,
   struct claiming {
     pending_create job;
     std::array<caf::error, 2> errs;
-    int left = 2;
   };
   auto cl = std::make_shared<claiming>();
   cl->job.id = st.ids->assign(st.shards.next());
   cl->job.x = std::move(x);
   cl->job.rp = std::move(rp);
+  // The username first, then the email: every create takes the two in one
+  // order, so two creates of the same pair cannot each win one entry and
+  // both be refused (a double-submitted form creates its user once).
   auto claims = claims_of(cl->job.x, cl->job.id);
-  for (size_t i = 0; i < claims.size(); ++i)
-    claim_anywhere(self, claims[i], [self, cl, i](caf::error err) {
-      cl->errs[i] = std::move(err);
-      if (--cl->left == 0)
-        claims_answered(self, std::move(cl->job), cl->errs);
+  claim_anywhere(self, claims[0], [self, cl, claims](caf::error err) {
+    if (err) {
+      cl->errs[0] = std::move(err);
+      return claims_answered(self, std::move(cl->job), cl->errs, 1);
+    }
+    claim_anywhere(self, claims[1], [self, cl](caf::error err) {
+      cl->errs[1] = std::move(err);
+      claims_answered(self, std::move(cl->job), cl->errs, 2);
     });
+  });
 }
 
 void spawn_hash_workers(front_pointer self) {

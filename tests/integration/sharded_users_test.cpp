@@ -45,6 +45,26 @@ create_everywhere(user_nodes& un, const std::vector<new_user>& xs) {
 
 BOOST_AUTO_TEST_SUITE(sharded_user_services)
 
+BOOST_AUTO_TEST_CASE(of_concurrent_identical_creates_on_three_nodes_one_wins) {
+  // A double-submitted form, many times over: the same username and email
+  // (differing in case) from every node at once. Whatever the entries'
+  // nodes, one create must win both, never each a different one.
+  user_nodes un{3, fast_config()};
+  un.wait_connected();
+  for (int round = 0; round < 8; ++round) {
+    auto name = "twin" + std::to_string(round);
+    std::vector<new_user> xs;
+    for (int k = 0; k < 24; ++k)
+      xs.push_back(
+          {k % 2 ? name : "TWIN" + std::to_string(round),
+           k % 3 ? name + "@x.io" : "Twin" + std::to_string(round) + "@X.io",
+           "password1"});
+    auto [created, errors] = create_everywhere(un, xs);
+    BOOST_REQUIRE_EQUAL(created.size(), 1u);
+    BOOST_CHECK_EQUAL(errors["duplicate"], 23);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(
     of_concurrent_creates_of_one_username_on_three_nodes_one_wins) {
   user_nodes un{3, fast_config()};
