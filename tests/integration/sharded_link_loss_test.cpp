@@ -22,12 +22,16 @@ struct silent_state {
   std::vector<caf::typed_response_promise<bool>> held;
 };
 
+/// Answers the hello as `name` (a spawn argument also keeps CAF 0.17 from
+/// binding a reference to its null argument tuple, which UBSan reports).
 user_actor::behavior_type
-silent_peer(user_actor::stateful_pointer<silent_state> self) {
+silent_peer(user_actor::stateful_pointer<silent_state> self, std::string name) {
   auto no = [] { return caf::make_error(caf::sec::invalid_argument); };
   return {
       [=](hello_atom, const hello& h) -> caf::result<std::string> {
-        return h.expected_node;
+        if (h.expected_node != name)
+          return caf::make_error(errc::misconfigured, "not " + name);
+        return name;
       },
       [=](claim_atom, const unique_claim&) -> caf::result<bool> {
         self->state.held.push_back(self->make_response_promise<bool>());
@@ -62,7 +66,7 @@ BOOST_AUTO_TEST_CASE(
   temp_dir dir;
   user_node_config fake_cfg;
   caf::actor_system fake_sys{fake_cfg};
-  auto fake = fake_sys.spawn(silent_peer);
+  auto fake = fake_sys.spawn(silent_peer, std::string{"users-2"});
   auto fake_port = fake_sys.middleman().publish(fake, 0, "127.0.0.1", true);
   BOOST_REQUIRE(fake_port);
   user_node real;
