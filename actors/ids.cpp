@@ -26,13 +26,18 @@ uint64_t random_u64() {
   return x;
 }
 
+/// The Unix time in milliseconds.
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 /// Hands out (timestamp, sequence) pairs that strictly increase.
 class clock_sequence {
 public:
   std::pair<int64_t, uint16_t> next() {
-    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
+    auto now = now_ms();
     std::lock_guard<std::mutex> guard{mtx_};
     if (now > last_ms_) {
       last_ms_ = now;
@@ -51,9 +56,7 @@ public:
   /// raised to at least 0x1ff (the highest a millisecond starts at), so ids
   /// other nodes made in it are mostly below, and the clock never runs ahead.
   std::pair<int64_t, uint16_t> seal() {
-    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
+    auto now = now_ms();
     std::lock_guard<std::mutex> guard{mtx_};
     if (now > last_ms_) {
       last_ms_ = now;

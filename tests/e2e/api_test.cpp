@@ -22,16 +22,6 @@ std::string user_body(const std::string& name, const std::string& email,
       .dump();
 }
 
-/// The target of a `Link: <...>; rel="next"` header, or "".
-std::string next_link(const http_response& r) {
-  auto link = r.header("link");
-  if (!link)
-    return "";
-  std::smatch m;
-  static const std::regex re{R"(^<([^>]+)>; rel="next"$)"};
-  return std::regex_match(*link, m, re) ? m[1].str() : "";
-}
-
 } // namespace
 
 BOOST_FIXTURE_TEST_SUITE(users_api, e2e_fixture)

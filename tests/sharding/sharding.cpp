@@ -35,15 +35,6 @@ create_users_at_once(uint16_t port, const std::vector<std::string>& bodies) {
   return out;
 }
 
-std::string next_link(const http_response& r) {
-  auto link = r.header("link");
-  if (!link)
-    return "";
-  std::smatch m;
-  static const std::regex re{R"(^<([^>]+)>; rel="next"$)"};
-  return std::regex_match(*link, m, re) ? m[1].str() : "";
-}
-
 std::vector<std::string> walk(uint16_t port, const std::string& first) {
   std::vector<std::string> ids;
   auto target = first;

@@ -27,9 +27,6 @@ std::string user_body(const std::string& username, const std::string& email);
 std::vector<http_response>
 create_users_at_once(uint16_t port, const std::vector<std::string>& bodies);
 
-/// The target of a `Link: <...>; rel="next"` header, or "".
-std::string next_link(const http_response& r);
-
 /// The ids of every record a walk from `first` (a list target with `limit`,
 /// without `after`) that follows `Link` returns, in the order returned;
 /// fails the test on any status but 200, a page over the limit, or a Link

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <regex>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -150,6 +151,15 @@ request(uint16_t port, std::string_view method, std::string_view target,
   auto resp = conn.read();
   BOOST_REQUIRE_MESSAGE(resp, "no response to " << method << " " << target);
   return *resp;
+}
+
+std::string next_link(const http_response& r) {
+  auto link = r.header("link");
+  if (!link)
+    return "";
+  std::smatch m;
+  static const std::regex re{R"(^<([^>]+)>; rel="next"$)"};
+  return std::regex_match(*link, m, re) ? m[1].str() : "";
 }
 
 } // namespace microshop::testing

@@ -56,6 +56,9 @@ private:
   std::string pending_;
 };
 
+/// The target of `r`'s `Link: <...>; rel="next"` header, or "".
+std::string next_link(const http_response& r);
+
 /// Sends one request on a fresh connection and returns the response;
 /// fails the test when none arrives.
 http_response
