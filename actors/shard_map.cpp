@@ -219,6 +219,12 @@ uint32_t shard_of_id(std::string_view id, uint32_t shards) {
   return static_cast<uint32_t>((hi << 4) | lo) % shards;
 }
 
+size_t node_of_id(const shard_map& map, service s, std::string_view id) {
+  if (map.nodes(s).size() == 1)
+    return 0;
+  return map.owner(s, shard_of_id(id, map.shards()));
+}
+
 uint32_t shard_of_key(std::string_view field, std::string_view key,
                       uint32_t shards) {
   if (shards == 0)

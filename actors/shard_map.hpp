@@ -92,6 +92,10 @@ private:
 /// `shards`); any 36-character text maps to some shard.
 uint32_t shard_of_id(std::string_view id, uint32_t shards);
 
+/// The index (into `map.nodes(s)`) of the node of `s` that owns the shard of
+/// `id`; any text maps to some node (0 when `s` has one node).
+size_t node_of_id(const shard_map& map, service s, std::string_view id);
+
 /// The virtual shard of a uniqueness key (a lower-cased username or email):
 /// a stable 64-bit FNV-1a hash of `field` and `key`, modulo `shards`.
 uint32_t shard_of_key(std::string_view field, std::string_view key,

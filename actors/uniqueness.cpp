@@ -35,10 +35,6 @@ size_t entry_node(const shard_map& map, const unique_claim& c) {
                    shard_of_key(to_string(c.field), c.key, map.shards()));
 }
 
-size_t node_of_id(const shard_map& map, service s, std::string_view id) {
-  return map.owner(s, shard_of_id(id, map.shards()));
-}
-
 std::vector<std::vector<size_t>>
 split_by_node(const shard_map& map, service s,
               const std::vector<std::string>& ids) {

@@ -42,10 +42,6 @@ std::array<unique_claim, 2> claims_of(const new_user& x,
 /// the entry `c` claims.
 size_t entry_node(const shard_map& map, const unique_claim& c);
 
-/// The index (into `map.nodes(s)`) of the node of `s` that owns the shard of
-/// `id`; any text maps to some node.
-size_t node_of_id(const shard_map& map, service s, std::string_view id);
-
 /// The positions of `ids` grouped by the node of `s` that owns each one's
 /// shard: one group per node of `map.nodes(s)`, in that order, each holding
 /// its positions in ascending order.

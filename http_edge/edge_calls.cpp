@@ -169,12 +169,14 @@ void dispatch(edge_broker* self, slot_ref ref, connection& c,
   if (std::holds_alternative<readiness_call>(call))
     return complete(self, ref, readiness(st));
   if (auto* x = std::get_if<get_user_call>(&call)) {
-    auto& n = st.users.nodes[node_of(map, service::users, x->id)];
+    auto& n = st.users.nodes[actors::node_of_id(map, service::users, x->id)];
     return gather(self, ref, c, n.batch, std::move(x->id), n.link, n.tag,
                   user_error);
   }
   if (auto* x = std::get_if<create_order_call>(&call)) {
-    auto& n = st.orders.nodes[node_of(map, service::orders, x->order.user_id)];
+    auto& n =
+        st.orders
+            .nodes[actors::node_of_id(map, service::orders, x->order.user_id)];
     return gather(self, ref, c, n.batch, std::move(x->order), n.link, n.tag,
                   order_create_error);
   }
@@ -201,14 +203,16 @@ void dispatch(edge_broker* self, slot_ref ref, connection& c,
   if (auto* x = std::get_if<list_orders_call>(&call)) {
     if (x->query.user_id.empty() && st.orders.nodes.size() > 1)
       return list_all_orders(self, ref, x->query);
-    auto& n = st.orders.nodes[node_of(map, service::orders, x->query.user_id)];
+    auto& n =
+        st.orders
+            .nodes[actors::node_of_id(map, service::orders, x->query.user_id)];
     return gated_ask<actors::order_page>(
         self, n.gate, ref, c, n.link, n.tag, order_error,
         [q = x->query](actors::order_page& pg) { return listed(pg, q); },
         actors::list_atom_v, x->query);
   }
   if (auto* x = std::get_if<get_order_call>(&call)) {
-    auto& n = st.orders.nodes[node_of(map, service::orders, x->id)];
+    auto& n = st.orders.nodes[actors::node_of_id(map, service::orders, x->id)];
     return gated_ask<actors::order>(
         self, n.gate, ref, c, n.link, n.tag, order_error,
         [](actors::order& o) { return found(o); }, actors::get_atom_v,

@@ -34,15 +34,6 @@ constexpr uint8_t order_tag(size_t j) {
   return static_cast<uint8_t>(128 + j);
 }
 
-/// The index (into `map.nodes(s)`) of the node that owns the virtual shard of
-/// `id`; any text maps to some node.
-inline size_t node_of(const actors::shard_map& map, actors::service s,
-                      std::string_view id) {
-  if (map.nodes(s).size() == 1)
-    return 0;
-  return map.owner(s, actors::shard_of_id(id, map.shards()));
-}
-
 /// The first of `n` indexes, from `next` on and wrapping, for which
 /// `usable(i)`; moves `next` past it. Nothing when no index is usable.
 template <class Usable>

@@ -21,17 +21,17 @@ BOOST_AUTO_TEST_CASE(an_id_goes_to_the_node_that_owns_its_shard) {
     auto byte = static_cast<uint8_t>(b);
     auto id = actors::new_id(byte);
     auto shard = static_cast<size_t>(b % 128);
-    BOOST_CHECK_EQUAL(node_of(map, service::users, id), shard % 3);
-    BOOST_CHECK_EQUAL(node_of(map, service::orders, id), shard % 2);
+    BOOST_CHECK_EQUAL(actors::node_of_id(map, service::users, id), shard % 3);
+    BOOST_CHECK_EQUAL(actors::node_of_id(map, service::orders, id), shard % 2);
     BOOST_CHECK_EQUAL(
-        map.nodes(service::users)[node_of(map, service::users, id)],
+        map.nodes(service::users)[actors::node_of_id(map, service::users, id)],
         "users-" + std::to_string(shard % 3 + 1));
     // An order copies its user's shard byte: it lives where its user's
     // orders are listed.
     auto order_id = actors::new_id(actors::shard_byte_of(id));
-    BOOST_CHECK_EQUAL(node_of(map, service::orders, order_id),
-                      node_of(map, service::orders, id));
-    users_hit.insert(node_of(map, service::users, id));
+    BOOST_CHECK_EQUAL(actors::node_of_id(map, service::orders, order_id),
+                      actors::node_of_id(map, service::orders, id));
+    users_hit.insert(actors::node_of_id(map, service::users, id));
   }
   BOOST_CHECK_EQUAL(users_hit.size(), 3u);
 }
@@ -40,8 +40,8 @@ BOOST_AUTO_TEST_CASE(any_text_goes_to_some_node) {
   auto map = actors::shard_map::even(128, 3, 2);
   for (std::string text : {"", "x", "not-a-uuid-at-all-but-36-chars-long!",
                            "0190a5b2-7c3e-7d4f-8e9a-0b1c2d3e4f5g"}) {
-    BOOST_CHECK_LT(node_of(map, service::users, text), 3u);
-    BOOST_CHECK_LT(node_of(map, service::orders, text), 2u);
+    BOOST_CHECK_LT(actors::node_of_id(map, service::users, text), 3u);
+    BOOST_CHECK_LT(actors::node_of_id(map, service::orders, text), 2u);
   }
 }
 
@@ -49,8 +49,8 @@ BOOST_AUTO_TEST_CASE(with_one_node_everything_goes_to_it) {
   auto map = actors::shard_map::even(128, 1, 1);
   for (int b = 0; b < 256; b += 7) {
     auto id = actors::new_id(static_cast<uint8_t>(b));
-    BOOST_CHECK_EQUAL(node_of(map, service::users, id), 0u);
-    BOOST_CHECK_EQUAL(node_of(map, service::orders, id), 0u);
+    BOOST_CHECK_EQUAL(actors::node_of_id(map, service::users, id), 0u);
+    BOOST_CHECK_EQUAL(actors::node_of_id(map, service::orders, id), 0u);
   }
 }
 
