@@ -35,6 +35,12 @@ struct edge_config {
   caf::timespan request_timeout = std::chrono::seconds(5);
   /// How long one connect attempt to a node may take.
   caf::timespan connect_timeout = std::chrono::seconds(2);
+  /// How long a node may take to report its links for `GET /readyz` (then
+  /// the node counts as not ready).
+  caf::timespan links_timeout = std::chrono::seconds(1);
+  /// How long what the nodes reported of their links answers `GET /readyz`
+  /// before they are asked again.
+  caf::timespan links_max_age = std::chrono::milliseconds(200);
   /// Per connection: pipelining and output limits, header/body deadlines,
   /// the idle timeout.
   connection_limits conn_limits;
