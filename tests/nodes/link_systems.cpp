@@ -67,29 +67,40 @@ uint16_t link_system::publish_echo_with_caf_openssl() {
   return port ? *port : 0;
 }
 
-caf::expected<std::string> link_system::ask_echo(uint16_t port,
-                                                 const std::string& what) {
+caf::expected<echo_actor> link_system::connect_echo(uint16_t port) {
   auto mm = nodes::spawn_link_middleman(*sys_, settings_);
   caf::scoped_actor self{*sys_};
-  caf::expected<std::string> result{caf::sec::runtime_error};
-  echo_actor peer;
+  caf::expected<echo_actor> result{caf::sec::runtime_error};
   self->request(mm, 10s, caf::connect_atom_v, std::string{"127.0.0.1"}, port)
       .receive(
           [&](caf::node_id&, caf::strong_actor_ptr& ptr,
               std::set<std::string>&) {
             if (ptr)
-              peer = caf::actor_cast<echo_actor>(std::move(ptr));
+              result = caf::actor_cast<echo_actor>(std::move(ptr));
             else
               result = caf::make_error(caf::sec::no_actor_published_at_port);
           },
           [&](caf::error& err) { result = std::move(err); });
   self->send_exit(mm, caf::exit_reason::user_shutdown);
-  if (!peer)
-    return result;
+  return result;
+}
+
+caf::expected<std::string> link_system::ask(const echo_actor& peer,
+                                            const std::string& what) {
+  caf::scoped_actor self{*sys_};
+  caf::expected<std::string> result{caf::sec::runtime_error};
   self->request(peer, 5s, caf::get_atom_v, what)
       .receive([&](std::string& answer) { result = std::move(answer); },
                [&](caf::error& err) { result = std::move(err); });
   return result;
+}
+
+caf::expected<std::string> link_system::ask_echo(uint16_t port,
+                                                 const std::string& what) {
+  auto peer = connect_echo(port);
+  if (!peer)
+    return std::move(peer.error());
+  return ask(*peer, what);
 }
 
 link_pki::link_pki(const std::filesystem::path& dir)

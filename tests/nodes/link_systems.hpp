@@ -59,6 +59,13 @@ public:
   /// `caf::openssl::publish` (TLS systems only); its port, 0 on failure.
   uint16_t publish_echo_with_caf_openssl();
 
+  /// The echo actor at 127.0.0.1:`port`, through a new link middleman.
+  caf::expected<echo_actor> connect_echo(uint16_t port);
+
+  /// Asks `peer` to echo `what`; its answer, or why not.
+  caf::expected<std::string> ask(const echo_actor& peer,
+                                 const std::string& what);
+
   /// Connects to 127.0.0.1:`port` through a new link middleman and asks the
   /// echo actor there; its answer, or why not.
   caf::expected<std::string> ask_echo(uint16_t port, const std::string& what);

@@ -68,6 +68,33 @@ BOOST_AUTO_TEST_CASE(a_tls_client_with_a_certificate_of_another_ca_is_refused) {
   BOOST_TEST(still_serving());
 }
 
+BOOST_AUTO_TEST_CASE(refused_clients_leave_an_established_link_alone) {
+  // OpenSSL keeps errors per thread; a refused handshake must not make the
+  // next read of another connection on the multiplexer thread fail.
+  auto peer = client.connect_echo(port);
+  BOOST_TEST_REQUIRE(static_cast<bool>(peer), why(peer));
+  for (int i = 0; i < 3; ++i) {
+    auto stranger = raw_client::tls(port, &pki.stranger, "");
+    BOOST_TEST(!stranger.ok());
+    auto plain = raw_client::plain(port);
+    auto h = basp_header(basp_client_handshake, 0);
+    plain.send(h.data(), h.size());
+    plain.closed_within(std::chrono::seconds(5));
+    auto answer = client.ask(*peer, "same link");
+    BOOST_TEST(static_cast<bool>(answer), why(answer));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_second_link_to_a_linked_node_leaves_both_working) {
+  // The second connect is redundant for CAF (it closes it at once); the first
+  // connection must survive that close.
+  for (int i = 0; i < 4; ++i) {
+    auto answer = client.ask_echo(port, std::to_string(i));
+    BOOST_TEST(static_cast<bool>(answer),
+               "attempt " << i << ": " << why(answer));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_node_with_a_certificate_of_another_ca_gets_no_link) {
   link_system stranger{
       "stranger",
