@@ -1,6 +1,7 @@
 #include "nodes/raw_clients.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <fstream>
 #include <netinet/in.h>
 #include <openssl/bn.h>
@@ -59,6 +60,10 @@ std::array<uint8_t, 32> basp_header(uint8_t op, uint32_t payload_len) {
 }
 
 raw_client raw_client::plain(uint16_t port) {
+  // OpenSSL writes with write(2): a server that closes mid-handshake would
+  // end this process with SIGPIPE instead of failing the handshake.
+  static const bool sigpipe_ignored = std::signal(SIGPIPE, SIG_IGN) != SIG_ERR;
+  static_cast<void>(sigpipe_ignored);
   raw_client c;
   c.fd_ = tcp_connect_blocking(port);
   c.ok_ = c.fd_ >= 0;
