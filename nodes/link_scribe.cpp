@@ -5,6 +5,7 @@
 #include <caf/io/network/stream.hpp>
 #include <caf/io/receive_policy.hpp>
 #include <iostream>
+#include <openssl/err.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -164,12 +165,21 @@ public:
 
   // -- the I/O policy of `handle_event_impl` ---------------------------------
 
+  // OpenSSL keeps its errors in a queue per thread, and libcaf_openssl reads
+  // the result of every call with SSL_get_error without emptying it first:
+  // an error left by another connection of this multiplexer thread (a
+  // refused handshake, a peer that closed) made the next SSL_read of a
+  // healthy link fail, and the link dropped. Each call starts from an empty
+  // queue.
+
   rw_state read_some(size_t& result, native_socket fd, void* buf, size_t len) {
+    ERR_clear_error();
     return session_->read_some(result, fd, buf, len);
   }
 
   rw_state write_some(size_t& result, native_socket fd, const void* buf,
                       size_t len) {
+    ERR_clear_error();
     auto state = session_->write_some(result, fd, buf, len);
     if (state == rw_state::success && result == 0 && len > 0)
       stalled_ = true;

@@ -105,8 +105,15 @@ std::optional<std::string> check_tls_files(const tls_files& f) {
     return "cannot load --openssl.certificate " + f.certificate + ": " +
            openssl_error();
   if (SSL_CTX_use_PrivateKey_file(ctx.get(), f.key.c_str(), SSL_FILETYPE_PEM) !=
-      1)
+      1) {
+    // OpenSSL compares the key with the certificate while loading it.
+    auto e = ERR_peek_last_error();
+    if (ERR_GET_LIB(e) == ERR_LIB_X509 &&
+        ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH)
+      return "--openssl.key " + f.key +
+             " does not match --openssl.certificate: " + openssl_error();
     return "cannot load --openssl.key " + f.key + ": " + openssl_error();
+  }
   if (SSL_CTX_check_private_key(ctx.get()) != 1)
     return "--openssl.key does not match --openssl.certificate: " +
            openssl_error();

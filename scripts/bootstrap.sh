@@ -12,6 +12,7 @@ packages=(
   libsodium-dev
   libhttp-parser-dev
   curl wrk procps
+  openssl iproute2 nftables
 )
 # The fuzz targets and sanitizer runs need clang's runtime.
 if [[ "${MICROSHOP_WITH_FUZZ:-0}" == 1 ]]; then
