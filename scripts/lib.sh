@@ -40,3 +40,17 @@ free_port_range() {
     ((ok)) && { echo "$base"; return; }
   done
 }
+
+# stop_pids PID...: SIGTERM, up to 10 s, then SIGKILL.
+stop_pids() {
+  local p i alive
+  [[ $# -gt 0 ]] || return 0
+  kill -TERM "$@" 2>/dev/null || true
+  for i in $(seq 1 100); do
+    alive=0
+    for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    ((alive)) || return 0
+    sleep 0.1
+  done
+  kill -KILL "$@" 2>/dev/null || true
+}
