@@ -28,7 +28,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cmdline="scripts/scale.sh $*"
 shapes=1x1,2x2,4x4 duration=10 warmup=3 connections=64 preload=2000
-share=0.05 period=20000 json_out= insecure=0
+share=0.05 period=20000 insecure=0 json_out=
 while [[ $# -gt 0 ]]; do
   case $1 in
     --shapes) shapes=$2; shift 2 ;;
