@@ -3,7 +3,7 @@
 # (MICROSHOP_NETNS=1), scripts/scale.sh and the test harness
 # (tests/support/cluster): source it, do not run it. Needs root.
 #
-# Everything is named with a PREFIX (at most 10 characters: letters, digits):
+# Everything is named with a PREFIX (at most 13 characters: letters, digits, -):
 #   PREFIX-net   the namespace holding the bridge br0 (its own namespace, so
 #                the machine's firewall and bridge netfilter never see it)
 #   PREFIX-NAME  one namespace per node: lo, and eth0 on the bridge
