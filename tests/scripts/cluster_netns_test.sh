@@ -98,13 +98,13 @@ done
 [[ $(curl -s -o /dev/null -w '%{http_code}' "$url/api/users/$uid") == 200 ]] || fail "get user after restart"
 
 # A crash of the script: the pid files are gone, the nodes still run.
-pids=$(cat "$MICROSHOP_HOME"/run/*.pid)
+node_pids=$(cat "$MICROSHOP_HOME"/run/*.pid)
 rm -f "$MICROSHOP_HOME"/run/*.pid
 out=$(env -u MICROSHOP_NETNS "$root/scripts/cluster.sh" down) || fail "down after a crash: $out"
-for p in $pids; do ! kill -0 "$p" 2>/dev/null || fail "node $p still runs after down"; done
-[[ -z $(ip netns list | grep "^$prefix-") ]] || fail "namespaces left: $(ip netns list)"
+for p in $node_pids; do ! pid_alive "$p" || fail "node $p still runs after down"; done
+! ip netns list | grep -q "^$prefix-" || fail "namespaces left: $(ip netns list)"
 ! ip link show dev "$prefix-h" >/dev/null 2>&1 || fail "link $prefix-h left"
 [[ ! -e $state ]] || fail "state file left"
 out=$(cluster down) || fail "second down: $out"
-[[ -z $(ip netns list | grep "^$prefix-") ]] || fail "namespaces after the second down"
+! ip netns list | grep -q "^$prefix-" || fail "namespaces after the second down"
 echo "cluster_netns_test: 1 passed, 0 failed"
