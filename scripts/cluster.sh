@@ -29,8 +29,9 @@
 #      MICROSHOP_NETNS=1 (root only): every node in its own network namespace
 #      with its own address on a private bridge in MICROSHOP_NETNS_SUBNET
 #      (10.214.0.0/24: the machine .1, the edge .2, then users-1..N and
-#      orders-1..M; no default route, no NAT); `down` removes all of it, also
-#      after a crash (what it made is listed in MICROSHOP_HOME/run/netns.state).
+#      orders-1..M; no default route, no NAT; MICROSHOP_HOST is not used);
+#      `down` removes all of it, also after a crash (what it made is listed
+#      in MICROSHOP_HOME/run/netns.state).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -279,7 +280,7 @@ case $cmd in
     stop_node "$n"
     ;;
   *)
-    sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'
     [[ -z $cmd ]] && exit 1
     die "unknown command '$cmd'"
     ;;
