@@ -78,6 +78,10 @@ grep -q "$oid" <<<"$(expect 200 GET "/api/orders?userId=$uid")" || fail "orders 
 expect 200 GET /api/orders >/dev/null
 
 [[ $(cluster status | grep -c running) == 3 ]] || fail "status"
+# A rotation under a running cluster: the restarted node and the links made
+# to it use the new generation, through current/.
+"$root/scripts/certs.sh" rotate >/dev/null
+[[ $(readlink "$certs/current") == gen-2 ]] || fail "rotate"
 cluster stop users >/dev/null
 expect 503 GET /readyz >/dev/null
 expect 503 POST /api/orders "{\"userId\":\"$uid\",\"products\":[{\"productId\":\"p\",\"quantity\":1,\"price\":1}]}" >/dev/null
