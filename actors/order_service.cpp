@@ -146,7 +146,8 @@ peer_group<user_actor> user_links(front_ptr self,
         links[i] = peer_link<user_actor>{
             {a.host, a.port},
             cfg.connect_timeout,
-            hello{cfg.node_name, names[i], cfg.map.digest()}};
+            hello{cfg.node_name, names[i], cfg.map.digest()},
+            cfg.make_connector};
   }
   return {std::move(links), user_service_unavailable()};
 }

@@ -30,6 +30,9 @@ struct order_service_config {
   caf::timespan verify_timeout = std::chrono::seconds(2);
   /// How long one connect attempt to the user node may take.
   caf::timespan connect_timeout = std::chrono::seconds(2);
+  /// What the links to other nodes connect through (empty: CAF's own
+  /// middleman actor, plaintext).
+  connector_factory make_connector;
   /// The most one list answer holds, by estimated wire size (at least one
   /// order; a cut page links to the rest).
   size_t list_budget = default_list_budget;

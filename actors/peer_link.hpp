@@ -11,10 +11,13 @@
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
 #include <caf/node_id.hpp>
+#include <caf/send.hpp>
 #include <caf/system_messages.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -26,6 +29,11 @@ struct peer_address {
   std::string host{defaults::host};
   uint16_t port = 0;
 };
+
+/// Makes the middleman actor that one peer link connects through: one per
+/// link, so that a connect hanging on one peer never holds up another.
+using connector_factory =
+    std::function<caf::io::middleman_actor(caf::actor_system&)>;
 
 /// One typed handle to an actor published on another node. `poll` connects
 /// asynchronously through the middleman (never blocking the owner), then
@@ -42,10 +50,14 @@ public:
 
   peer_link() = default;
 
+  /// A link to `addr` that connects through a connector from
+  /// `make_connector` (made at the first `poll`; empty: through the system's
+  /// own middleman actor).
   peer_link(peer_address addr, caf::timespan connect_timeout,
-            hello greeting = {})
+            hello greeting = {}, connector_factory make_connector = {})
       : addr_(std::move(addr)), connect_timeout_(connect_timeout),
-        hello_(std::move(greeting)) {
+        hello_(std::move(greeting)),
+        make_connector_(std::move(make_connector)) {
     // nop
   }
 
@@ -80,8 +92,10 @@ public:
     if (fixed_ || handle_ || connecting_ || clock::now() < next_attempt_)
       return;
     connecting_ = true;
-    auto mm = self->system().middleman().actor_handle();
-    self->request(mm, connect_timeout_, caf::connect_atom_v, addr_.host,
+    if (!connector_)
+      connector_ = make_connector_ ? owned(make_connector_(self->system()))
+                                   : self->system().middleman().actor_handle();
+    self->request(connector_, connect_timeout_, caf::connect_atom_v, addr_.host,
                   addr_.port)
         .then(
             [this, self](const caf::node_id&, caf::strong_actor_ptr& ptr,
@@ -144,6 +158,14 @@ private:
             });
   }
 
+  /// Returns `mm` and stops it once this link (and every copy) is gone.
+  caf::io::middleman_actor owned(caf::io::middleman_actor mm) {
+    connector_owner_ = std::shared_ptr<void>(nullptr, [mm](void*) {
+      caf::anon_send_exit(mm, caf::exit_reason::user_shutdown);
+    });
+    return mm;
+  }
+
   static constexpr caf::timespan initial_backoff =
       std::chrono::milliseconds(50);
   static constexpr caf::timespan max_backoff = std::chrono::milliseconds(1000);
@@ -156,6 +178,9 @@ private:
   peer_address addr_;
   caf::timespan connect_timeout_ = std::chrono::seconds(2);
   hello hello_;
+  connector_factory make_connector_;
+  caf::io::middleman_actor connector_;
+  std::shared_ptr<void> connector_owner_;
   std::string refusal_;
   Handle handle_;
   bool fixed_ = false;

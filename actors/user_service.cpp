@@ -32,7 +32,8 @@ peer_group<user_actor> peer_links(const user_service_config& cfg,
         links[i] = peer_link<user_actor>{
             {a.host, a.port},
             cfg.connect_timeout,
-            hello{cfg.node_name, names[i], cfg.map.digest()}};
+            hello{cfg.node_name, names[i], cfg.map.digest()},
+            cfg.make_connector};
   }
   return {std::move(links), peer_unavailable()};
 }

@@ -34,6 +34,9 @@ struct user_service_config {
   /// How long a claim, release or lookup on another user node may take.
   caf::timespan peer_timeout = std::chrono::seconds(2);
   caf::timespan connect_timeout = std::chrono::seconds(2);
+  /// What the links to other nodes connect through (empty: CAF's own
+  /// middleman actor, plaintext).
+  connector_factory make_connector;
 };
 
 /// The user service over `store`: a front on a thread of its own that answers

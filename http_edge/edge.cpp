@@ -43,7 +43,7 @@ caf::behavior edge_main(edge_broker* self, const edge_config& cfg) {
           actors::peer_address{addrs[i].host, addrs[i].port},
           cfg.connect_timeout,
           actors::hello{"edge", addrs[i].name, cfg.map.digest()}, limits,
-          tag(i));
+          tag(i), cfg.make_connector);
   };
   add(st.users, cfg.user_nodes, reads, user_tag);
   add(st.orders, cfg.order_nodes, creates, order_tag);

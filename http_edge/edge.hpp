@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/defaults.hpp"
+#include "actors/peer_link.hpp"
 #include "actors/shard_map.hpp"
 #include "http_edge/connection.hpp"
 #include "http_edge/request_parser.hpp"
@@ -35,6 +36,9 @@ struct edge_config {
   caf::timespan request_timeout = std::chrono::seconds(5);
   /// How long one connect attempt to a node may take.
   caf::timespan connect_timeout = std::chrono::seconds(2);
+  /// What the links to other nodes connect through (empty: CAF's own
+  /// middleman actor, plaintext).
+  actors::connector_factory make_connector;
   /// Per connection: pipelining and output limits, header/body deadlines,
   /// the idle timeout.
   connection_limits conn_limits;

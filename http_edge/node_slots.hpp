@@ -52,8 +52,10 @@ std::optional<size_t> round_robin(size_t& next, size_t n, Usable usable) {
 /// callbacks hold its address.
 template <class Handle, class Item> struct node_slot {
   node_slot(actors::peer_address addr, caf::timespan connect_timeout,
-            actors::hello greeting, batch_limits limits, uint8_t node_tag)
-      : link(std::move(addr), connect_timeout, std::move(greeting)),
+            actors::hello greeting, batch_limits limits, uint8_t node_tag,
+            actors::connector_factory make_connector = {})
+      : link(std::move(addr), connect_timeout, std::move(greeting),
+             std::move(make_connector)),
         batch(limits), tag(node_tag) {
     // nop
   }

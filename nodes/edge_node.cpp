@@ -117,6 +117,14 @@ int main(int argc, char** argv) {
     return nodes::fail("edge_node", actors::error_text(orders.error()));
   edge_cfg.user_nodes = std::move(*users);
   edge_cfg.order_nodes = std::move(*orders);
+  std::vector<std::string> hosts;
+  for (auto* list : {&edge_cfg.user_nodes, &edge_cfg.order_nodes})
+    for (auto& a : *list)
+      hosts.push_back(a.host);
+  auto links = nodes::choose_links(cfg, cfg.links, "edge", hosts);
+  if (!links)
+    return nodes::fail("edge_node", actors::error_text(links.error()));
+  edge_cfg.make_connector = nodes::link_connectors(*links);
   for (auto s : {actors::service::users, actors::service::orders})
     if (edge_cfg.map.nodes(s).size() > http_edge::max_nodes_per_service)
       return nodes::fail(

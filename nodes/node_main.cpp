@@ -29,7 +29,12 @@ sigset_t shutdown_signals() {
 node_config::node_config() {
   opt_group{custom_options_, "global"}
       .add(host, "host", "address to listen on")
-      .add(port, "port", "port to listen on (0: any free port)");
+      .add(port, "port", "port to listen on (0: any free port)")
+      .add(links.insecure, "insecure",
+           "BASP links in plaintext on any address (unauthenticated: only "
+           "on a network nobody else reaches)")
+      .add(links.connect_timeout, "connect-timeout",
+           "bound of one TCP connect attempt to a peer node");
   // Measured on the 2-core target (README, Performance): work sharing with
   // blocking idle workers beats work stealing, whose polling naps cost a
   // context switch each; BASP messages are deserialized on the multiplexer

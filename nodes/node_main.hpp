@@ -2,6 +2,7 @@
 
 #include "actors/defaults.hpp"
 #include "actors/shard_map.hpp"
+#include "nodes/transport.hpp"
 #include "persistence/records.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -28,6 +29,8 @@ public:
   /// Listen address and port; port 0 picks a free one (printed at start).
   std::string host{actors::defaults::host};
   uint16_t port = 0;
+  /// `--insecure`, `--connect-timeout` (see `choose_links`).
+  link_flags links;
 
   node_config();
 };
@@ -152,14 +155,17 @@ template <class Handle>
   std::_Exit(rc);
 }
 
-/// Publishes `svc` on `cfg.host:cfg.port` over BASP, prints where, serves
-/// until SIGTERM or SIGINT and then shuts down (see `shut_down`); returns only
-/// with exit code 1 and a one-line reason when the port cannot be opened.
+/// Publishes `svc` on `cfg.host:cfg.port` over BASP with links as `links`
+/// says, prints where, serves until SIGTERM or SIGINT and then shuts down
+/// (see `shut_down`); returns only with exit code 1 and a one-line reason
+/// when the port cannot be opened.
 template <class Handle>
 int publish_and_serve(caf::actor_system& sys, const Handle& svc,
-                      const node_config& cfg, const std::string& node,
+                      const node_config& cfg, const link_settings& links,
+                      const std::string& node,
                       std::weak_ptr<const void> store) {
-  auto port = sys.middleman().publish(svc, cfg.port, cfg.host.c_str(), true);
+  auto port = publish_links(sys, caf::actor_cast<caf::strong_actor_ptr>(svc),
+                            sys.message_types(svc), cfg.host, cfg.port, links);
   if (!port) {
     begin_shutdown();
     caf::anon_send_exit(svc, caf::exit_reason::user_shutdown);
@@ -168,7 +174,7 @@ int publish_and_serve(caf::actor_system& sys, const Handle& svc,
                           sys.render(port.error()));
   }
   exit_when_main_actor_dies(sys, svc, node);
-  std::cout << node << " listening on " << cfg.host << ":" << *port
+  std::cout << node << " listening on " << cfg.host << ":" << port->port
             << std::endl;
   wait_for_shutdown_signal();
   std::cout << node << " shutting down" << std::endl;

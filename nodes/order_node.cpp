@@ -64,6 +64,12 @@ int main(int argc, char** argv) {
                            std::to_string(user_names.size()) +
                            " user nodes; give the address of each");
   }
+  std::vector<std::string> hosts{cfg.host};
+  for (auto& u : users)
+    hosts.push_back(u.host);
+  auto links = nodes::choose_links(cfg, cfg.links, cfg.node_name, hosts);
+  if (!links)
+    return nodes::fail("order_node", actors::error_text(links.error()));
   nodes::print_shard_map("order_node", cfg.node_name, *map);
   auto store =
       persistence::order_store::open(cfg.data_dir, cfg.store_options());
@@ -75,10 +81,11 @@ int main(int argc, char** argv) {
   svc_cfg.node_name = cfg.node_name;
   svc_cfg.user_nodes = std::move(users);
   svc_cfg.verify_timeout = cfg.verify_timeout;
+  svc_cfg.make_connector = nodes::link_connectors(*links);
   auto shared_store =
       std::make_shared<persistence::order_store>(std::move(*store));
   std::weak_ptr<const void> store_alive = shared_store;
   auto svc = actors::spawn_order_service(sys, std::move(shared_store), svc_cfg);
-  return nodes::publish_and_serve(sys, svc, cfg, "order_node",
+  return nodes::publish_and_serve(sys, svc, cfg, *links, "order_node",
                                   std::move(store_alive));
 }

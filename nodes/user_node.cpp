@@ -56,6 +56,12 @@ int main(int argc, char** argv) {
   auto peers = nodes::user_node_addresses(*map, cfg.user_nodes, cfg.node_name);
   if (!peers)
     return nodes::fail("user_node", actors::error_text(peers.error()));
+  std::vector<std::string> hosts{cfg.host};
+  for (auto& p : *peers)
+    hosts.push_back(p.host);
+  auto links = nodes::choose_links(cfg, cfg.links, cfg.node_name, hosts);
+  if (!links)
+    return nodes::fail("user_node", actors::error_text(links.error()));
   nodes::print_shard_map("user_node", cfg.node_name, *map);
   auto store = persistence::user_store::open(cfg.data_dir, cfg.store_options());
   if (!store)
@@ -69,10 +75,11 @@ int main(int argc, char** argv) {
   svc_cfg.hash_workers = cfg.hash_workers;
   svc_cfg.hash_queue = cfg.hash_queue;
   svc_cfg.hash_max_wait = cfg.hash_max_wait;
+  svc_cfg.make_connector = nodes::link_connectors(*links);
   auto shared_store =
       std::make_shared<persistence::user_store>(std::move(*store));
   std::weak_ptr<const void> store_alive = shared_store;
   auto svc = actors::spawn_user_service(sys, std::move(shared_store), svc_cfg);
-  return nodes::publish_and_serve(sys, svc, cfg, "user_node",
+  return nodes::publish_and_serve(sys, svc, cfg, *links, "user_node",
                                   std::move(store_alive));
 }
