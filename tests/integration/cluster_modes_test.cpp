@@ -67,7 +67,8 @@ BOOST_AUTO_TEST_CASE(tls_mode_gives_every_node_its_certificate_from_certs_sh) {
       },
       15s));
   for (auto n : c.all())
-    BOOST_CHECK_MESSAGE(c.log(n).find("plaintext") == std::string::npos,
+    BOOST_CHECK_MESSAGE(c.log(n).find("BASP links with mutual TLS") !=
+                            std::string::npos,
                         c.log(n));
 }
 

@@ -55,7 +55,8 @@ for n in users-1:users orders-1:orders edge:edge; do
     fail "${n%%:*} runs without its certificate: $c"
   [[ $c != *--insecure* ]] || fail "${n%%:*} runs with --insecure: $c"
   [[ $(stat -c %a "$certs/current/${n%%:*}.key") == 600 ]] || fail "${n%%:*}.key is not 0600"
-  ! grep -qi plaintext "$MICROSHOP_HOME/log/${n#*:}.log" || fail "${n%%:*} says plaintext: $(cat "$MICROSHOP_HOME/log/${n#*:}.log")"
+  grep -q "BASP links with mutual TLS (CA $certs/current/ca.pem)" "$MICROSHOP_HOME/log/${n#*:}.log" ||
+    fail "${n%%:*} does not say TLS: $(cat "$MICROSHOP_HOME/log/${n#*:}.log")"
 done
 before=$(openssl x509 -in "$certs/current/users-1.pem" -noout -fingerprint)
 out=$(cluster up)
@@ -135,6 +136,7 @@ grep -q "WARNING: MICROSHOP_INSECURE=1: BASP links are plaintext and unauthentic
 for n in users-1 users-2 orders-1 orders-2 edge; do
   c=$(cmdline "$MICROSHOP_HOME/run/$n.pid")
   [[ $c == *" --insecure"* && $c != *--openssl* ]] || fail "insecure $n: $c"
+  grep -q "WARNING: --insecure" "$MICROSHOP_HOME/log/$n.log" || fail "$n gives no warning: $(cat "$MICROSHOP_HOME/log/$n.log")"
 done
 [[ ! -e $certs/current/users-2.pem ]] || fail "MICROSHOP_INSECURE=1 made certificates"
 st=$(cluster status)
