@@ -11,6 +11,7 @@
 #include <caf/sec.hpp>
 #include <exception>
 #include <iostream>
+#include <openssl/err.h>
 #include <unistd.h>
 
 namespace microshop::nodes {
@@ -26,6 +27,7 @@ caf::openssl::session_ptr tls_session(caf::actor_system& sys, native_socket fd,
                                       bool accepted,
                                       const link_limits& limits) {
   try {
+    ERR_clear_error(); // see tls_stream: the queue may hold another's error
     return caf::openssl::make_session(sys, fd, accepted);
   } catch (const std::exception& e) {
     std::cerr << limits.node << ": no TLS session for a "

@@ -5,6 +5,7 @@
 #include <caf/io/network/stream.hpp>
 #include <caf/io/receive_policy.hpp>
 #include <iostream>
+#include <openssl/err.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -146,12 +147,19 @@ public:
 
   // -- the I/O policy of `handle_event_impl` ---------------------------------
 
+  // OpenSSL's error queue is per thread and libcaf_openssl never empties
+  // it: an error one session left (e.g. a peer that died mid-record) would
+  // make SSL_get_error report the next session's "want read" on this
+  // thread as a failure, closing a healthy link. Every call starts empty.
+
   rw_state read_some(size_t& result, native_socket fd, void* buf, size_t len) {
+    ERR_clear_error();
     return session_->read_some(result, fd, buf, len);
   }
 
   rw_state write_some(size_t& result, native_socket fd, const void* buf,
                       size_t len) {
+    ERR_clear_error();
     auto state = session_->write_some(result, fd, buf, len);
     if (state == rw_state::success && result == 0 && len > 0)
       stalled_ = true;
