@@ -41,7 +41,8 @@ caf::openssl::session_ptr tls_session(caf::actor_system& sys, native_socket fd,
 class link_doorman : public caf::io::network::doorman_impl {
 public:
   link_doorman(default_multiplexer& mpx, native_socket fd, link_settings s)
-      : doorman_impl(mpx, fd), settings_(std::move(s)) {
+      : doorman_impl(mpx, fd), settings_(std::move(s)),
+        watch_(settings_.max_pending_handshakes, settings_.handshake_timeout) {
     // nop
   }
 
@@ -53,15 +54,19 @@ public:
     caf::detail::socket_guard guard{fd};
     caf::io::network::nonblocking(fd, true);
     caf::io::network::tcp_nodelay(fd, true);
+    auto watched = watch_.admit(fd);
     caf::io::scribe_ptr scribe;
     if (settings_.tls) {
       auto session =
           tls_session(parent()->system(), fd, true, settings_.limits);
-      if (!session)
+      if (!session) {
+        watched->gone = true; // the guard closes the socket now
         return false;
-      scribe = make_tls_scribe(mpx, fd, std::move(session), settings_.limits);
+      }
+      scribe = make_tls_scribe(mpx, fd, std::move(session), settings_.limits,
+                               std::move(watched));
     } else {
-      scribe = make_plain_scribe(mpx, fd, settings_.limits);
+      scribe = make_plain_scribe(mpx, fd, settings_.limits, std::move(watched));
     }
     guard.release();
     auto hdl = scribe->hdl();
@@ -71,6 +76,7 @@ public:
 
 private:
   link_settings settings_;
+  handshake_watch watch_;
 };
 
 class link_middleman : public caf::io::middleman_actor_impl {

@@ -17,6 +17,11 @@ struct link_settings {
   bool tls = false;
   /// The bound of one TCP connect attempt.
   caf::timespan connect_timeout = std::chrono::seconds(1);
+  /// Accepted connections that have not spoken BASP yet (with TLS: not
+  /// finished the handshake) are closed after this long, and at most this
+  /// many are kept (see `handshake_watch`).
+  caf::timespan handshake_timeout = std::chrono::seconds(10);
+  size_t max_pending_handshakes = 64;
   link_limits limits;
 };
 

@@ -49,6 +49,19 @@ class basp_guard {
 public:
   static constexpr size_t header_size = 32;
 
+  explicit basp_guard(handshake_watch::ticket_ptr watched)
+      : watched_(std::move(watched)) {
+    // nop
+  }
+
+  ~basp_guard() {
+    if (watched_)
+      watched_->gone = true;
+  }
+
+  basp_guard(const basp_guard&) = delete;
+  basp_guard& operator=(const basp_guard&) = delete;
+
   /// Whether the `n` bytes at `buf` may reach the broker; else the
   /// connection on `fd` is refused.
   bool admit(const void* buf, size_t n, native_socket fd,
@@ -77,18 +90,23 @@ public:
       return false;
     }
     payload_next_ = len > 0;
+    if (watched_)
+      watched_->started = true;
     return true;
   }
 
 private:
   bool payload_next_ = false;
+  handshake_watch::ticket_ptr watched_;
 };
 
 /// CAF's plaintext scribe with the payload cap.
 class plain_scribe : public caf::io::network::scribe_impl {
 public:
-  plain_scribe(default_multiplexer& mpx, native_socket fd, link_limits limits)
-      : scribe_impl(mpx, fd), limits_(std::move(limits)) {
+  plain_scribe(default_multiplexer& mpx, native_socket fd, link_limits limits,
+               handshake_watch::ticket_ptr watched)
+      : scribe_impl(mpx, fd), limits_(std::move(limits)),
+        guard_(std::move(watched)) {
     // nop
   }
 
@@ -187,9 +205,11 @@ private:
 class tls_scribe : public caf::io::scribe {
 public:
   tls_scribe(default_multiplexer& mpx, native_socket fd,
-             caf::openssl::session_ptr session, link_limits limits)
+             caf::openssl::session_ptr session, link_limits limits,
+             handshake_watch::ticket_ptr watched)
       : scribe(caf::io::network::conn_hdl_from_socket(fd)),
-        stream_(mpx, fd, std::move(session)), limits_(std::move(limits)) {
+        stream_(mpx, fd, std::move(session)), limits_(std::move(limits)),
+        guard_(std::move(watched)) {
     // nop
   }
 
@@ -264,14 +284,17 @@ private:
 
 caf::io::scribe_ptr make_plain_scribe(default_multiplexer& mpx,
                                       native_socket fd,
-                                      const link_limits& limits) {
-  return caf::make_counted<plain_scribe>(mpx, fd, limits);
+                                      const link_limits& limits,
+                                      handshake_watch::ticket_ptr watched) {
+  return caf::make_counted<plain_scribe>(mpx, fd, limits, std::move(watched));
 }
 
 caf::io::scribe_ptr make_tls_scribe(default_multiplexer& mpx, native_socket fd,
                                     caf::openssl::session_ptr session,
-                                    const link_limits& limits) {
-  return caf::make_counted<tls_scribe>(mpx, fd, std::move(session), limits);
+                                    const link_limits& limits,
+                                    handshake_watch::ticket_ptr watched) {
+  return caf::make_counted<tls_scribe>(mpx, fd, std::move(session), limits,
+                                       std::move(watched));
 }
 
 } // namespace microshop::nodes

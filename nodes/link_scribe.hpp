@@ -1,5 +1,7 @@
 #pragma once
 
+#include "nodes/handshake_watch.hpp"
+
 #include <caf/io/network/default_multiplexer.hpp>
 #include <caf/io/network/native_socket.hpp>
 #include <caf/io/scribe.hpp>
@@ -24,20 +26,23 @@ struct link_limits {
 };
 
 /// A scribe for the plaintext BASP connection on `fd` that closes the
-/// connection when asked to read more than `limits.max_payload` at once.
+/// connection on a BASP header CAF 0.17 mishandles (a payload over
+/// `limits.max_payload`, a handshake without payload); marks `watched` (an
+/// accepted connection's ticket, or null) at its first header.
 caf::io::scribe_ptr
 make_plain_scribe(caf::io::network::default_multiplexer& mpx,
-                  caf::io::network::native_socket fd,
-                  const link_limits& limits);
+                  caf::io::network::native_socket fd, const link_limits& limits,
+                  handshake_watch::ticket_ptr watched = nullptr);
 
 /// A scribe for the TLS connection on `fd` (its handshake driven by `session`)
-/// with the payload cap of `make_plain_scribe`. Unlike libcaf_openssl's own
+/// with the checks of `make_plain_scribe`. Unlike libcaf_openssl's own
 /// scribe it does not spin while the handshake waits for the peer (CAF issue
 /// 1060, fixed upstream only in 0.18.4): a write that TLS cannot make before
 /// it reads stops asking for write events until the socket is readable.
-caf::io::scribe_ptr make_tls_scribe(caf::io::network::default_multiplexer& mpx,
-                                    caf::io::network::native_socket fd,
-                                    caf::openssl::session_ptr session,
-                                    const link_limits& limits);
+caf::io::scribe_ptr
+make_tls_scribe(caf::io::network::default_multiplexer& mpx,
+                caf::io::network::native_socket fd,
+                caf::openssl::session_ptr session, const link_limits& limits,
+                handshake_watch::ticket_ptr watched = nullptr);
 
 } // namespace microshop::nodes

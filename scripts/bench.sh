@@ -17,11 +17,17 @@
 #                    as they are, never install or build (also
 #                    MICROSHOP_NO_BUILD=1); fails when one is missing
 #
+#   --tls-ratio      instead of the table: GET /api/users/<id> and POST
+#                    /api/orders in the default cluster (mutual TLS on every
+#                    link) against MICROSHOP_INSECURE=1 (plaintext), on the
+#                    same data, alternating twice (this VM drifts), as ratios
+#
 #   scripts/bench.sh --scale [FLAGS]: the scaling run, scripts/scale.sh FLAGS
 #   (shapes 1x1, 2x2, 4x4 with capped nodes; needs root; see its --help)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 duration=10 warmup=2 connections=64 preload=1000 json_out=bench-results.json
+tls_ratio=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --duration) duration=$2; shift 2 ;;
@@ -30,8 +36,9 @@ while [[ $# -gt 0 ]]; do
     --preload) preload=$2; shift 2 ;;
     --json) json_out=$2; shift 2 ;;
     --no-build) export MICROSHOP_NO_BUILD=1; shift ;;
+    --tls-ratio) tls_ratio=1; shift ;;
     --scale) shift; exec "$root/scripts/scale.sh" "$@" ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -62,7 +69,6 @@ echo "bench: preloading $preload users and $((preload * 10)) orders" >&2
   --orders-per-user=10 --ids-out="$MICROSHOP_HOME/ids.txt" >&2
 export BENCH_IDS=$MICROSHOP_HOME/ids.txt
 hash_ms=$("$bin/microshop_preload" --measure-hash --hash-workers=$hash_workers)
-"$root/scripts/cluster.sh" up >&2
 
 # run NAME SCRIPT [WARMUP] [CONNECTIONS]: one wrk run after WARMUP seconds
 # (default --warmup) of the same load; its JSON line lands in
@@ -78,6 +84,48 @@ run() {
     --latency -s "$BENCH_DIR/$2" "$url" >/dev/null
 }
 field() { sed -E "s/.*\"$2\":([0-9.]+).*/\1/" "$MICROSHOP_HOME/$1.json"; }
+
+if [[ $tls_ratio == 1 ]]; then
+  # The same data, the cluster restarted in each mode; two rounds so that
+  # the VM's drift shows in the spread instead of in one ratio.
+  for round in 1 2; do
+    for mode in tls insecure; do
+      insecure=0
+      [[ $mode == insecure ]] && insecure=1
+      MICROSHOP_INSECURE=$insecure "$root/scripts/cluster.sh" up >&2
+      run "get_user_${mode}_$round" get_user.lua
+      run "post_order_${mode}_$round" post_order.lua
+      "$root/scripts/cluster.sh" down >&2
+    done
+  done
+  {
+    printf '\nmicroshop TLS cost: mutual TLS on every BASP link vs plaintext, %s records, wrk -t1 -c%s -d%ss after %ss warm-up, %s cores, %s\n' \
+      "$((preload * 11))" "$connections" "$duration" "$warmup" "$(nproc)" "$(date -u +%Y-%m-%dT%H:%MZ)"
+    printf '%-26s %6s %12s %12s %8s %9s %9s\n' endpoint round 'TLS req/s' 'plain req/s' ratio 'TLS p99' 'plain p99'
+    for ep in "get_user:GET /api/users/<id>" "post_order:POST /api/orders"; do
+      name=${ep%%:*} label=${ep#*:}
+      for round in 1 2; do
+        t=$(field "${name}_tls_$round" rps) p=$(field "${name}_insecure_$round" rps)
+        printf '%-26s %6s %12.0f %12.0f %8.3f %9.2f %9.2f\n' "$label" "$round" "$t" "$p" \
+          "$(awk -v a="$t" -v b="$p" 'BEGIN { print a / b }')" \
+          "$(field "${name}_tls_$round" p99_ms)" "$(field "${name}_insecure_$round" p99_ms)"
+      done
+    done
+  }
+  {
+    printf '{"records":%s,"connections":%s,"duration_s":%s,"runs":{' "$((preload * 11))" "$connections" "$duration"
+    sep=
+    for f in "$MICROSHOP_HOME"/*_tls_*.json "$MICROSHOP_HOME"/*_insecure_*.json; do
+      printf '%s"%s":%s' "$sep" "$(basename "$f" .json)" "$(tr -d '\n' <"$f")"
+      sep=,
+    done
+    printf '}}\n'
+  } >"$json_out"
+  echo "bench: results in $json_out" >&2
+  exit 0
+fi
+
+"$root/scripts/cluster.sh" up >&2
 
 run healthz healthz.lua
 run get_user get_user.lua
