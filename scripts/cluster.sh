@@ -21,9 +21,28 @@
 #      split at whitespace; a flag cannot contain a space),
 #      MICROSHOP_BUILD_DIR (default <checkout>/build),
 #      MICROSHOP_NO_BUILD=1 (never build: fail when a node binary is missing).
+#      TLS: by default every BASP link runs mutual TLS; `up` makes the
+#      certificates of the shape's nodes under MICROSHOP_HOME/certs when
+#      missing (scripts/certs.sh; rotate them with `certs.sh rotate`).
+#      MICROSHOP_INSECURE=1: plaintext BASP, no authentication (a warning;
+#      every node gets --insecure).
+#      MICROSHOP_NETNS=1 (root only): every node in its own network namespace
+#      with its own address on a private bridge in MICROSHOP_NETNS_SUBNET
+#      (10.214.0.0/24: the machine .1, the edge .2, then users-1..N and
+#      orders-1..M; no default route, no NAT; MICROSHOP_HOST is not used);
+#      `down` removes all of it, also after a crash (what it made is listed
+#      in MICROSHOP_HOME/run/netns.state).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+die() { echo "cluster: $*" >&2; exit 1; }
+netns=0
+[[ ${MICROSHOP_NETNS:-0} == 1 ]] && netns=1
+if ((netns)) && [[ $EUID != 0 ]]; then
+  die "MICROSHOP_NETNS=1 needs root (it makes network namespaces); run it as root"
+fi
+insecure=0
+[[ ${MICROSHOP_INSECURE:-0} == 1 ]] && insecure=1
 home=${MICROSHOP_HOME:-$root/var}
 mkdir -p "$home"
 home=$(cd "$home" && pwd)
@@ -31,18 +50,9 @@ build=${MICROSHOP_BUILD_DIR:-$root/build}
 host=${MICROSHOP_HOST:-127.0.0.1}
 shards=128
 
-die() { echo "cluster: $*" >&2; exit 1; }
+# shellcheck source=scripts/cluster_nodes.sh
+source "$root/scripts/cluster_nodes.sh"
 
-count() { # count VAR VALUE: VALUE as a node count of 1..$shards
-  [[ $2 =~ ^[1-9][0-9]*$ ]] && (($2 >= 1 && $2 <= shards)) ||
-    die "$1=$2: a node count must be a number from 1 to $shards"
-  echo "$2"
-}
-port() { # port VAR VALUE
-  [[ $2 =~ ^[1-9][0-9]*$ ]] && (($2 >= 1 && $2 <= 65535)) ||
-    die "$1=$2: not a port"
-  echo "$2"
-}
 user_count=$(count MICROSHOP_USER_NODES "${MICROSHOP_USER_NODES:-1}")
 order_count=$(count MICROSHOP_ORDER_NODES "${MICROSHOP_ORDER_NODES:-1}")
 http_port=$(port MICROSHOP_HTTP_PORT "${MICROSHOP_HTTP_PORT:-8080}")
@@ -55,115 +65,18 @@ for ((i = 1; i <= user_count; ++i)); do nodes+=("users-$i"); done
 for ((i = 1; i <= order_count; ++i)); do nodes+=("orders-$i"); done
 nodes+=(edge)
 
-# The node's index within its service: users-3 -> 3.
-index_of() { echo "${1##*-}"; }
-
-# The canonical name of $1 (an alias or a name of this shape), or dies.
-resolve() {
-  local n
-  case $1 in
-    users) ((user_count == 1)) && { echo users-1; return; }
-      die "'users' names one node only when MICROSHOP_USER_NODES=1; use users-1..users-$user_count" ;;
-    orders) ((order_count == 1)) && { echo orders-1; return; }
-      die "'orders' names one node only when MICROSHOP_ORDER_NODES=1; use orders-1..orders-$order_count" ;;
-  esac
-  for n in "${nodes[@]}"; do [[ $n == "$1" ]] && { echo "$n"; return; }; done
-  die "unknown node '$1' (${nodes[*]}$( ((user_count == 1)) && echo " users")$( ((order_count == 1)) && echo " orders"))"
-}
-
-# What the files of $1 are called: a service with one node keeps the names
-# of the cluster from before sharding (data/users, log/users.log, ...).
-stem_of() {
-  case $1 in
-    users-1) ((user_count == 1)) && { echo users; return; } ;;
-    orders-1) ((order_count == 1)) && { echo orders; return; } ;;
-  esac
-  echo "$1"
-}
-
-exe_of() {
-  case $1 in
-    users*) echo "$build/nodes/user_node" ;;
-    orders*) echo "$build/nodes/order_node" ;;
-    edge) echo "$build/nodes/edge_node" ;;
-  esac
-}
-
-port_of() {
-  case $1 in
-    users-*) echo $((users_port + $(index_of "$1") - 1)) ;;
-    orders-*) echo $((orders_port + $(index_of "$1") - 1)) ;;
-    edge) echo "$http_port" ;;
-  esac
-}
-
-# Refuses ports that two nodes would share, before anything starts.
-check_ports() {
-  local u_end=$((users_port + user_count - 1)) o_end=$((orders_port + order_count - 1))
-  ((u_end <= 65535)) || die "user node ports $users_port-$u_end go past 65535"
-  ((o_end <= 65535)) || die "order node ports $orders_port-$o_end go past 65535"
-  if ((users_port <= o_end && orders_port <= u_end)); then
-    die "port ranges overlap: user nodes $users_port-$u_end, order nodes $orders_port-$o_end (set MICROSHOP_USERS_PORT / MICROSHOP_ORDERS_PORT apart)"
-  fi
-  if ((http_port >= users_port && http_port <= u_end)); then
-    die "MICROSHOP_HTTP_PORT $http_port is in the user node ports $users_port-$u_end"
-  fi
-  if ((http_port >= orders_port && http_port <= o_end)); then
-    die "MICROSHOP_HTTP_PORT $http_port is in the order node ports $orders_port-$o_end"
-  fi
-}
-
-# The even map of this shape, as `shard_map::even(128, N, M).text()` writes it.
-even_map() {
-  local s
-  echo "shards $shards"
-  for ((s = 0; s < shards; ++s)); do echo "users $s users-$((s % user_count + 1))"; done
-  for ((s = 0; s < shards; ++s)); do echo "orders $s orders-$((s % order_count + 1))"; done
-}
-
-# Writes the even map to $home/shard-map.txt unless MICROSHOP_SHARD_MAP names one.
-write_map() {
-  [[ -n ${MICROSHOP_SHARD_MAP:-} ]] && {
-    [[ -r $map_file ]] || die "MICROSHOP_SHARD_MAP=$map_file cannot be read"
-    return 0
-  }
-  local text
-  text=$(even_map)
-  [[ -f $map_file && $(<"$map_file") == "$text" ]] && return 0
-  printf '%s\n' "$text" >"$map_file.tmp"
-  mv "$map_file.tmp" "$map_file"
-}
-
-# "name=host:port,..." for the nodes of service $1 (users | orders).
-addresses() {
-  local n out=()
-  for n in "${nodes[@]}"; do
-    [[ $n == "$1"-* ]] && out+=("$n=$host:$(port_of "$n")")
-  done
-  (IFS=,; echo "${out[*]}")
-}
-
-# Sets the array `args` to the flags of node $1.
-set_args() {
-  local extra=() stem
-  stem=$(stem_of "$1")
-  args=("--host=$host" "--port=$(port_of "$1")" "--shard-map=$map_file")
-  case $1 in
-    users-*)
-      args+=("--node-name=$1" "--data-dir=$home/data/$stem" "--user-nodes=$(addresses users)")
-      read -r -a extra <<<"${MICROSHOP_USERS_FLAGS:-}" ;;
-    orders-*)
-      args+=("--node-name=$1" "--data-dir=$home/data/$stem" "--user-nodes=$(addresses users)")
-      read -r -a extra <<<"${MICROSHOP_ORDERS_FLAGS:-}" ;;
-    edge)
-      args+=("--user-nodes=$(addresses users)" "--order-nodes=$(addresses orders)")
-      read -r -a extra <<<"${MICROSHOP_EDGE_FLAGS:-}" ;;
-  esac
-  args+=("${extra[@]}")
-}
-
-pid_file() { echo "$home/run/$(stem_of "$1").pid"; }
-log_file() { echo "$home/log/$(stem_of "$1").log"; }
+# shellcheck source=scripts/netns_lib.sh
+source "$root/scripts/netns_lib.sh"
+# Namespaces and links of this home: ms + its path's CRC, so that clusters of
+# two homes never share a name.
+prefix=ms$(printf '%s' "$home" | cksum | awk '{ printf "%08x", $1 }')
+export NETNS_STATE=$home/run/netns.state
+if ((netns)); then
+  subnet=${MICROSHOP_NETNS_SUBNET:-10.214.0.0/24}
+  net=$(netns_subnet "$subnet") ||
+    die "MICROSHOP_NETNS_SUBNET=$subnet: want A.B.C.0/24 of private addresses (10/8, 172.16/12, 192.168/16)"
+  ((user_count + order_count <= 252)) || die "MICROSHOP_NETNS=1 takes at most 252 user and order nodes"
+fi
 
 # The pid in pid file $2 when it runs node binary $1, else nothing.
 pid_running() {
@@ -177,7 +90,7 @@ pid_running() {
 
 running_pid() { pid_running "$(exe_of "$1")" "$(pid_file "$1")"; }
 
-listening() { (exec 3<>"/dev/tcp/$host/$1") 2>/dev/null; }
+listening() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 ensure_built() {
   local exe
@@ -191,19 +104,54 @@ ensure_built() {
   done
 }
 
+# Makes the certificates of nodes $@ that are missing, or warns once that
+# the links are plaintext.
+ensure_tls() {
+  if ((insecure)); then
+    echo "cluster: WARNING: MICROSHOP_INSECURE=1: BASP links are plaintext and" \
+      "unauthenticated; anyone who reaches a node's port can use it" >&2
+    return 0
+  fi
+  "$root/scripts/certs.sh" make "$@" || die "cannot make the certificates"
+}
+
+# In netns mode: the bridge, the machine's link to it (.1) and a namespace
+# per node of this shape, each made unless it exists. Refuses a subnet that
+# another link of the machine uses, and a namespace of this home with
+# another address (a cluster of another shape is up).
+ensure_netns() {
+  local n have
+  ((netns)) || return 0
+  command -v ip >/dev/null || die "ip (iproute2) is missing"
+  mkdir -p "$home/run"
+  if netns_subnet_used "$net" "$prefix-h"; then
+    die "subnet $subnet is in use on this machine (ip -4 addr): set MICROSHOP_NETNS_SUBNET"
+  fi
+  netns_bridge "$prefix"
+  netns_host "$prefix" "$net.1/24"
+  for n in "${nodes[@]}"; do
+    netns_add "$prefix" "$n" "$(host_of "$n")/24"
+    have=$(ip -n "$prefix-$n" -4 -o addr show dev eth0 | awk '{ print $4 }')
+    [[ $have == "$(host_of "$n")/24" ]] ||
+      die "namespace $prefix-$n has address $have, not $(host_of "$n")/24: a cluster of another shape is up; run cluster.sh down first"
+  done
+}
+
 start_node() {
-  local n=$1 pid port args
+  local n=$1 pid port args addr run=()
   set_args "$n"
-  port=$(port_of "$n")
+  port=$(port_of "$n") addr=$(host_of "$n")
   if pid=$(running_pid "$n"); then
-    echo "$n: already running (pid $pid, port $port)"
+    echo "$n: already running (pid $pid, $addr:$port)"
     return 0
   fi
   mkdir -p "$home/run" "$home/log" "$home/data"
+  # ip netns exec execs the node: the pid stays the node's.
+  ((netns)) && run=(ip netns exec "$prefix-$n")
   # nohup, not setsid: a new session would get its own CFS autogroup, and the
   # user node's low-priority hash workers would then compete with the other
   # nodes as a whole group instead of yielding to them.
-  nohup "$(exe_of "$n")" "${args[@]}" >>"$(log_file "$n")" 2>&1 </dev/null &
+  nohup "${run[@]}" "$(exe_of "$n")" "${args[@]}" >>"$(log_file "$n")" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$(pid_file "$n")"
   for _ in $(seq 1 200); do
@@ -213,10 +161,10 @@ start_node() {
       rm -f "$(pid_file "$n")"
       return 1
     fi
-    listening "$port" && { echo "$n: started (pid $pid, port $port)"; return 0; }
+    listening "$addr" "$port" && { echo "$n: started (pid $pid, $addr:$port)"; return 0; }
     sleep 0.05
   done
-  echo "$n: started (pid $pid) but port $port is not open yet"
+  echo "$n: started (pid $pid) but $addr:$port is not open yet"
 }
 
 # Stops the process of node binary $2 in pid file $3; $1 names it.
@@ -243,9 +191,13 @@ stop_pid() {
 stop_node() { stop_pid "$1" "$(exe_of "$1")" "$(pid_file "$1")"; }
 
 # Stops the edge, then every order node, then every user node with a pid
-# file, whatever shape started them.
+# file, whatever shape started them; then removes the namespaces and links
+# of this home (netns mode, or a state file left by it).
 down() {
   local f name exe kind
+  if [[ -f $NETNS_STATE && $EUID != 0 ]]; then
+    die "$NETNS_STATE lists network namespaces to remove: run cluster.sh down as root"
+  fi
   for kind in edge orders users; do
     for f in "$home/run/$kind"*.pid; do
       [[ -e $f ]] || continue
@@ -255,27 +207,34 @@ down() {
       stop_pid "$name" "$exe" "$f"
     done
   done
+  if ((netns)) || [[ -f $NETNS_STATE ]]; then
+    netns_cleanup "$prefix"
+    echo "network namespaces of $prefix: removed"
+  fi
 }
 
+# One line per node: name, pid, port (address:port in netns mode), state.
 status() {
-  local n pid
-  printf '%-10s %-8s %-6s %s\n' NODE PID PORT STATE
+  local n pid w=6 where
+  ((netns)) && w=21
+  printf "%-10s %-8s %-${w}s %s\n" NODE PID "$( ((netns)) && echo ADDRESS || echo PORT)" STATE
   for n in "${nodes[@]}"; do
+    where=$(port_of "$n")
+    ((netns)) && where=$(host_of "$n"):$where
     if pid=$(running_pid "$n"); then
-      printf '%-10s %-8s %-6s %s\n' "$n" "$pid" "$(port_of "$n")" running
+      printf "%-10s %-8s %-${w}s %s\n" "$n" "$pid" "$where" running
     else
-      printf '%-10s %-8s %-6s %s\n' "$n" - "$(port_of "$n")" stopped
+      printf "%-10s %-8s %-${w}s %s\n" "$n" - "$where" stopped
     fi
   done
 }
 
 wait_ready() {
-  local url="http://$host:$http_port" n
+  local url n
+  url="http://$(host_of edge):$http_port"
   for _ in $(seq 1 600); do
+    # 200 once every node is connected and reports its own links up.
     if [[ $(curl -s -o /dev/null -w '%{http_code}' "$url/readyz") == 200 ]]; then
-      # /readyz shows the edge's links only; the user nodes link to each
-      # other on their own backoff (at most 1 s apart, polled every 100 ms).
-      ((user_count == 1)) || sleep 1.2
       echo "microshop is up: $url"
       return 0
     fi
@@ -295,6 +254,8 @@ case $cmd in
     check_ports
     ensure_built
     write_map
+    ensure_tls "${nodes[@]}"
+    ensure_netns
     for n in "${nodes[@]}"; do start_node "$n"; done
     wait_ready
     ;;
@@ -307,6 +268,8 @@ case $cmd in
     check_ports
     ensure_built
     write_map
+    ensure_tls "$n"
+    ensure_netns
     start_node "$n"
     ;;
   stop)
@@ -315,7 +278,7 @@ case $cmd in
     stop_node "$n"
     ;;
   *)
-    sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'
     [[ -z $cmd ]] && exit 1
     die "unknown command '$cmd'"
     ;;

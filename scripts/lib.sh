@@ -40,3 +40,26 @@ free_port_range() {
     ((ok)) && { echo "$base"; return; }
   done
 }
+
+# pid_alive PID: whether PID runs (a zombie, waiting for a parent to reap
+# it, does not).
+pid_alive() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [[ ${stat%% *} != Z ]]
+}
+
+# stop_pids PID...: SIGTERM, up to 10 s, then SIGKILL.
+stop_pids() {
+  local p i alive
+  [[ $# -gt 0 ]] || return 0
+  kill -TERM "$@" 2>/dev/null || true
+  for i in $(seq 1 100); do
+    alive=0
+    for p in "$@"; do pid_alive "$p" && alive=1; done
+    ((alive)) || return 0
+    sleep 0.1
+  done
+  kill -KILL "$@" 2>/dev/null || true
+}

@@ -9,7 +9,7 @@
 #
 #   scripts/scale.sh [--shapes 1x1,2x2,4x4] [--duration S] [--warmup S]
 #                    [--connections C] [--preload N] [--cpu-share F]
-#                    [--cfs-period-us P] [--json FILE] [--no-build]
+#                    [--cfs-period-us P] [--json FILE] [--no-build] [--insecure]
 #
 #   --shapes L         NxM list: N user nodes, M order nodes (default 1x1,2x2,4x4)
 #   --duration S       seconds per measured run (default 10)
@@ -22,11 +22,13 @@
 #   --json FILE        results (default $MICROSHOP_HOME/scale-results.json, or
 #                      scale-results.json in a new temp dir without MICROSHOP_HOME)
 #   --no-build         use the binaries in MICROSHOP_BUILD_DIR as they are
+#   --insecure         plaintext BASP links (default: mutual TLS, certificates
+#                      made by scripts/certs.sh in the run's temp dir)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cmdline="scripts/scale.sh $*"
 shapes=1x1,2x2,4x4 duration=10 warmup=3 connections=64 preload=2000
-share=0.05 period=20000 json_out=
+share=0.05 period=20000 insecure=0 json_out=
 while [[ $# -gt 0 ]]; do
   case $1 in
     --shapes) shapes=$2; shift 2 ;;
@@ -38,7 +40,8 @@ while [[ $# -gt 0 ]]; do
     --cfs-period-us) period=$2; shift 2 ;;
     --json) json_out=$2; shift 2 ;;
     --no-build) export MICROSHOP_NO_BUILD=1; shift ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --insecure) insecure=1; shift ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "scale: unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -72,6 +75,9 @@ if [[ ${MICROSHOP_NO_BUILD:-0} == 1 ]]; then
 else
   "$root/scripts/build.sh" >/dev/null
 fi
+# Binaries of issue 12 and later refuse plaintext BASP off loopback.
+secure=0
+"$bin/edge_node" --help 2>&1 | grep -q -- --insecure && secure=1
 sharded=0
 "$bin/edge_node" --help 2>&1 | grep -q -- --order-nodes && sharded=1
 if ((sharded == 0)); then

@@ -2,9 +2,12 @@
 # Network namespaces, CPU cgroups and CPU sampling for scripts/scale.sh:
 # source it, do not run it. Everything it makes is named with $scale_prefix,
 # and scale_cleanup removes all of it (also what a crashed run left behind).
+# The namespaces come from scripts/netns_lib.sh.
+
+# shellcheck source=scripts/netns_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/netns_lib.sh"
 
 scale_prefix=msscale
-scale_net=$scale_prefix-net # holds the bridge br0; nodes hang off it by veth
 scale_lock=/run/$scale_prefix.lock # held on fd 9; children get it closed
 
 # cgroup_detect: sets cg_version (v2 | v1) and cg_root (where our group
@@ -57,27 +60,15 @@ cgroup_throttling() {
 
 # net_up: the namespace holding the bridge (no address, no route, no NAT:
 # the nodes see only each other).
-net_up() {
-  ip netns add "$scale_net"
-  ip -n "$scale_net" link add br0 type bridge
-  ip -n "$scale_net" link set br0 up
-}
+net_up() { netns_bridge "$scale_prefix"; }
 
 # ns_add NAME ADDR: namespace $scale_prefix-NAME with lo and eth0 = ADDR/24
 # on the bridge; no default route.
-ns_add() {
-  local ns=$scale_prefix-$1
-  ip netns add "$ns"
-  ip -n "$scale_net" link add "v-$1" type veth peer name eth0 netns "$ns"
-  ip -n "$scale_net" link set "v-$1" master br0 up
-  ip -n "$ns" link set lo up
-  ip -n "$ns" addr add "$2/24" dev eth0
-  ip -n "$ns" link set eth0 up
-}
+ns_add() { netns_add "$scale_prefix" "$1" "$2/24"; }
 
 # in_ns NAME CMD...: run CMD in namespace NAME (in the foreground: a
 # backgrounded function would make $! a subshell's pid, not CMD's).
-in_ns() { local ns=$scale_prefix-$1; shift; ip netns exec "$ns" "$@"; }
+in_ns() { netns_exec "$scale_prefix" "$@"; }
 
 # launch NAME CGROUP LOG CMD...: start CMD in namespace NAME (and in CGROUP
 # unless it is empty) in the background; the caller reads the pid from $!
@@ -103,28 +94,10 @@ wait_tcp() {
   return 1
 }
 
-# stop_pids PID...: SIGTERM, up to 10 s, then SIGKILL.
-stop_pids() {
-  local p i alive
-  [[ $# -gt 0 ]] || return 0
-  kill -TERM "$@" 2>/dev/null || true
-  for i in $(seq 1 100); do
-    alive=0
-    for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    ((alive)) || return 0
-    sleep 0.1
-  done
-  kill -KILL "$@" 2>/dev/null || true
-}
-
 # scale_cleanup: stop every process in our namespaces and cgroups, delete
 # them. Idempotent: a second call, or one after a crashed run, is safe.
 scale_cleanup() {
-  local ns pids=() dir
-  for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }' | grep "^$scale_prefix-" || true); do
-    # shellcheck disable=SC2207
-    pids+=($(ip netns pids "$ns" 2>/dev/null || true))
-  done
+  local pids=() dir
   if [[ -n ${cg_root:-} && -d $cg_root ]]; then
     for dir in "$cg_root"/*/; do
       [[ -f $dir/cgroup.procs ]] || continue
@@ -133,9 +106,7 @@ scale_cleanup() {
     done
   fi
   stop_pids "${pids[@]}"
-  for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }' | grep "^$scale_prefix-" || true); do
-    ip netns del "$ns" 2>/dev/null || true
-  done
+  netns_cleanup "$scale_prefix"
   if [[ -n ${cg_root:-} && -d $cg_root ]]; then
     for dir in "$cg_root"/*/; do
       [[ -d $dir ]] && rmdir "$dir" 2>/dev/null

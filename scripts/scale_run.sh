@@ -178,16 +178,30 @@ report() {
     printf 'of one core (edge HTTP broker, wrk -t1); machine: all %s cores busy, as a fraction. bound: what held the rate\n' "$(nproc)"
     printf '(nodes: throttled in >= 50%% of periods; edge, wrk: busiest thread >= 0.85; machine: >= 0.9 busy).\n'
   }
-  printf '{"date":"%s","command":"%s","cores":%s,"cgroup":"%s","cpu_share":%s,"cfs_quota_us":%s,"cfs_period_us":%s,"duration_s":%s,"warmup_s":%s,"connections":%s,"preload_users":%s,"results":[%s]}\n' \
+  printf '{"date":"%s","command":"%s","cores":%s,"cgroup":"%s","cpu_share":%s,"cfs_quota_us":%s,"cfs_period_us":%s,"tls":%s,"duration_s":%s,"warmup_s":%s,"connections":%s,"preload_users":%s,"results":[%s]}\n' \
     "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$cmdline" "$(nproc)" "$cg_version" "$share" "$quota" "$period" \
-    "$duration" "$warmup" "$connections" "$preload" "$rows" >"$json_out"
+    "$( ((secure && !insecure)) && echo true || echo false)" "$duration" "$warmup" "$connections" "$preload" "$rows" >"$json_out"
   echo "scale: results in $json_out" >&2
+}
+
+# tls_flags NAME: sets the array `tls` to NAME's BASP flags: its certificates
+# (made under $run/certs), --insecure (--insecure given), or none (binaries
+# from before TLS).
+tls_flags() {
+  tls=()
+  ((secure)) || return 0
+  if ((insecure)); then
+    tls=(--insecure)
+    return 0
+  fi
+  MICROSHOP_HOME=$run "$root/scripts/certs.sh" make "$1" >/dev/null
+  mapfile -t tls < <(MICROSHOP_HOME=$run "$root/scripts/certs.sh" args "$1")
 }
 
 # run_shape N M: a fresh cluster of N user and M order nodes, measured.
 run_shape() {
   n_users=$1 n_orders=$2 shape="${1}x$2"
-  local i user_list="" order_list="" cg map=$run/shard-map.txt hash
+  local i user_list="" order_list="" cg map=$run/shard-map.txt hash tls=()
   declare -gA pids=() cgs=()
   rm -rf "$run/data" "$run/log" && mkdir -p "$run/data" "$run/log"
   {
@@ -207,33 +221,36 @@ run_shape() {
   for ((i = 1; i <= n_users; i++)); do
     ns_add "users-$i" "$(user_addr $i)"
     cg=$(cgroup_make "users-$i") cgs[users-$i]=$cg
+    tls_flags "users-$i"
     if ((sharded)); then
       start_node "users-$i" "$cg" "$(user_addr $i)" 7101 "$bin/user_node" --shard-map="$map" \
         --node-name="users-$i" --host="$(user_addr $i)" --port=7101 \
-        --data-dir="$run/data/users-$i" --user-nodes="$user_list" "${hash[@]}"
+        --data-dir="$run/data/users-$i" --user-nodes="$user_list" "${hash[@]}" "${tls[@]}"
     else
       start_node "users-$i" "$cg" "$(user_addr $i)" 7101 "$bin/user_node" --host="$(user_addr $i)" \
-        --port=7101 --data-dir="$run/data/users-$i" "${hash[@]}"
+        --port=7101 --data-dir="$run/data/users-$i" "${hash[@]}" "${tls[@]}"
     fi
   done
   for ((i = 1; i <= n_orders; i++)); do
     ns_add "orders-$i" "$(order_addr $i)"
     cg=$(cgroup_make "orders-$i") cgs[orders-$i]=$cg
+    tls_flags "orders-$i"
     if ((sharded)); then
       start_node "orders-$i" "$cg" "$(order_addr $i)" 7102 "$bin/order_node" --shard-map="$map" \
         --node-name="orders-$i" --host="$(order_addr $i)" --port=7102 \
-        --data-dir="$run/data/orders-$i" --user-nodes="$user_list"
+        --data-dir="$run/data/orders-$i" --user-nodes="$user_list" "${tls[@]}"
     else
       start_node "orders-$i" "$cg" "$(order_addr $i)" 7102 "$bin/order_node" --host="$(order_addr $i)" \
-        --port=7102 --data-dir="$run/data/orders-$i" --users-host="$(user_addr 1)" --users-port=7101
+        --port=7102 --data-dir="$run/data/orders-$i" --users-host="$(user_addr 1)" --users-port=7101 "${tls[@]}"
     fi
   done
+  tls_flags edge
   if ((sharded)); then
     start_node edge "" "$edge_addr" 8080 "$bin/edge_node" --shard-map="$map" --host="$edge_addr" \
-      --port=8080 --user-nodes="$user_list" --order-nodes="$order_list"
+      --port=8080 --user-nodes="$user_list" --order-nodes="$order_list" "${tls[@]}"
   else
     start_node edge "" "$edge_addr" 8080 "$bin/edge_node" --host="$edge_addr" --port=8080 \
-      --users-host="$(user_addr 1)" --users-port=7101 --orders-host="$(order_addr 1)" --orders-port=7102
+      --users-host="$(user_addr 1)" --users-port=7101 --orders-host="$(order_addr 1)" --orders-port=7102 "${tls[@]}"
   fi
   for i in $(seq 1 300); do
     [[ $(in_ns client curl -s -o /dev/null -w '%{http_code}' "http://$edge_addr:8080/readyz") == 200 ]] && break

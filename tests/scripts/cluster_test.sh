@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Drives scripts/cluster.sh the way a user does: up (twice), a curl of each
-# endpoint, status, stop/start of one node, down; then the same over 2 user
-# and 2 order nodes, and the refusal of port ranges that overlap. Hermetic:
-# temp home, free ports; uses the binaries in BUILD_DIR as they are, never
-# builds.
+# endpoint, status, stop/start of one node, down; all links with mutual TLS
+# (the default: certificates made at up); then the same over 2 user and 2
+# order nodes with MICROSHOP_INSECURE=1, the refusal of port ranges that
+# overlap, and (as root; skipped, saying so, without) MICROSHOP_NETNS=1:
+# up/status/stop/start/down, down after a crash, down again, and the refusal
+# without root. Hermetic: temp home, free ports, a free subnet; uses the
+# binaries in BUILD_DIR as they are, never builds.
 # Usage: cluster_test.sh BUILD_DIR
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -35,11 +38,32 @@ expect() { # expect STATUS METHOD PATH [BODY]
   cat /tmp/cluster_test_body.$$
 }
 
-out=$(cluster up) || fail "up: $out"
+# cmdline PIDFILE: the command line of the process in PIDFILE.
+cmdline() { tr '\0' ' ' <"/proc/$(<"$1")/cmdline"; }
+certs=$MICROSHOP_HOME/certs
+
+out=$(cluster up 2>&1) || fail "up: $out"
 grep -q "microshop is up: $url" <<<"$out" || fail "up: $out"
+grep -q "WARNING" <<<"$out" && fail "up by default warns: $out"
+# TLS by default: the certificates of exactly this shape's nodes, each node
+# given its own through current/.
+[[ $(MICROSHOP_HOME=$MICROSHOP_HOME "$root/scripts/certs.sh" list | sort | tr '\n' ' ') == "edge orders-1 users-1 " ]] ||
+  fail "certificates made: $(ls "$certs/current")"
+for n in users-1:users orders-1:orders edge:edge; do
+  c=$(cmdline "$MICROSHOP_HOME/run/${n#*:}.pid")
+  [[ $c == *"--openssl.certificate=$certs/current/${n%%:*}.pem --openssl.key=$certs/current/${n%%:*}.key --openssl.cafile=$certs/current/ca.pem"* ]] ||
+    fail "${n%%:*} runs without its certificate: $c"
+  [[ $c != *--insecure* ]] || fail "${n%%:*} runs with --insecure: $c"
+  [[ $(stat -c %a "$certs/current/${n%%:*}.key") == 600 ]] || fail "${n%%:*}.key is not 0600"
+  grep -q "BASP links with mutual TLS (CA $certs/current/ca.pem)" "$MICROSHOP_HOME/log/${n#*:}.log" ||
+    fail "${n%%:*} does not say TLS: $(cat "$MICROSHOP_HOME/log/${n#*:}.log")"
+done
+before=$(openssl x509 -in "$certs/current/users-1.pem" -noout -fingerprint)
 out=$(cluster up)
 grep -q "already running" <<<"$out" || fail "second up started duplicates: $out"
 [[ $(pgrep -fc "edge_node --host=127.0.0.1 --port=$MICROSHOP_HTTP_PORT") == 1 ]] || fail "duplicate edge"
+[[ $(openssl x509 -in "$certs/current/users-1.pem" -noout -fingerprint) == "$before" ]] ||
+  fail "second up remade the certificates"
 
 expect 200 GET /healthz >/dev/null
 expect 200 GET /readyz >/dev/null
@@ -55,6 +79,10 @@ grep -q "$oid" <<<"$(expect 200 GET "/api/orders?userId=$uid")" || fail "orders 
 expect 200 GET /api/orders >/dev/null
 
 [[ $(cluster status | grep -c running) == 3 ]] || fail "status"
+# A rotation under a running cluster: the restarted node and the links made
+# to it use the new generation, through current/.
+"$root/scripts/certs.sh" rotate >/dev/null
+[[ $(readlink "$certs/current") == gen-2 ]] || fail "rotate"
 cluster stop users >/dev/null
 expect 503 GET /readyz >/dev/null
 expect 503 POST /api/orders "{\"userId\":\"$uid\",\"products\":[{\"productId\":\"p\",\"quantity\":1,\"price\":1}]}" >/dev/null
@@ -95,13 +123,22 @@ refused "MICROSHOP_HTTP_PORT $((base + 3)) is in the order node ports $((base + 
   MICROSHOP_ORDERS_PORT=$((base + 2)) MICROSHOP_HTTP_PORT=$((base + 3))
 refused "a node count must be a number from 1 to 128" MICROSHOP_USER_NODES=0
 
-# 2 user nodes and 2 order nodes.
+# 2 user nodes and 2 order nodes, plaintext by choice: a warning, every
+# node given --insecure, no certificate made.
 users_base=$(free_port_range 2)
 orders_base=$(free_port_range 2 "$users_base $((users_base + 1))")
 export MICROSHOP_USER_NODES=2 MICROSHOP_ORDER_NODES=2 \
-  MICROSHOP_USERS_PORT=$users_base MICROSHOP_ORDERS_PORT=$orders_base
-out=$(cluster up) || fail "2x2 up: $out"
+  MICROSHOP_USERS_PORT=$users_base MICROSHOP_ORDERS_PORT=$orders_base MICROSHOP_INSECURE=1
+out=$(cluster up 2>&1) || fail "2x2 up: $out"
 grep -q "microshop is up: $url" <<<"$out" || fail "2x2 up: $out"
+grep -q "WARNING: MICROSHOP_INSECURE=1: BASP links are plaintext and unauthenticated" <<<"$out" ||
+  fail "2x2 insecure up gave no warning: $out"
+for n in users-1 users-2 orders-1 orders-2 edge; do
+  c=$(cmdline "$MICROSHOP_HOME/run/$n.pid")
+  [[ $c == *" --insecure"* && $c != *--openssl* ]] || fail "insecure $n: $c"
+  grep -q "WARNING: --insecure" "$MICROSHOP_HOME/log/$n.log" || fail "$n gives no warning: $(cat "$MICROSHOP_HOME/log/$n.log")"
+done
+[[ ! -e $certs/current/users-2.pem ]] || fail "MICROSHOP_INSECURE=1 made certificates"
 st=$(cluster status)
 for n in users-1:$users_base users-2:$((users_base + 1)) orders-1:$orders_base \
   orders-2:$((orders_base + 1)) edge:$MICROSHOP_HTTP_PORT; do
@@ -143,7 +180,11 @@ expect 200 GET /api/users >/dev/null
 env MICROSHOP_USER_NODES=1 MICROSHOP_ORDER_NODES=1 "$root/scripts/cluster.sh" down >/dev/null
 [[ $(cluster status | grep -c running) == 0 ]] || fail "2x2 still running after down"
 [[ -z $(ls "$MICROSHOP_HOME/run") ]] || fail "pid files left: $(ls "$MICROSHOP_HOME/run")"
-unset MICROSHOP_USER_NODES MICROSHOP_ORDER_NODES MICROSHOP_USERS_PORT MICROSHOP_ORDERS_PORT
+unset MICROSHOP_USER_NODES MICROSHOP_ORDER_NODES MICROSHOP_USERS_PORT MICROSHOP_ORDERS_PORT \
+  MICROSHOP_INSECURE
+
+# Network namespaces (tests/scripts/cluster_netns_test.sh).
+bash "$root/tests/scripts/cluster_netns_test.sh" "$1" || fail "netns mode"
 
 # Without MICROSHOP_HOME the home is <checkout>/var, wherever the caller is:
 # run a copy of the scripts from another directory.

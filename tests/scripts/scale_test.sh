@@ -44,7 +44,7 @@ grep -q "^1x1 *GET /api/users/<id>" <<<"$table" || fail "no GET row in the table
 grep -q "^1x1 *POST /api/orders" <<<"$table" || fail "no POST row in the table"
 
 json=$(<"$work/out.json")
-for key in date command cores cgroup cpu_share cfs_quota_us cfs_period_us results; do
+for key in date command cores cgroup cpu_share cfs_quota_us cfs_period_us tls results; do
   [[ $json == *"\"$key\":"* ]] || fail "no $key in $json"
 done
 # One line per result object.

@@ -45,13 +45,27 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
 
 } // namespace
 
-cluster::cluster(testing::shape s)
-    : shape_(s), map_(dir_ / "shard-map.txt"),
+cluster::cluster(testing::shape s, cluster_mode m)
+    : shape_(s), mode_(m), map_(dir_ / "shard-map.txt"),
       shard_map_(std::make_shared<actors::shard_map>(actors::shard_map::even(
           actors::default_shards, static_cast<size_t>(s.users),
           static_cast<size_t>(s.orders)))) {
   map_text_ = shard_map_->text();
   write_file(map_, map_text_);
+  if (mode_.tls)
+    make_certs();
+  if (mode_.netns)
+    make_net();
+}
+
+cluster::~cluster() {
+  // The nodes first: removing a namespace stops what still runs in it, but
+  // the processes are ours to reap.
+  procs_.clear();
+  if (net_) {
+    net_.reset();
+    set_http_host("127.0.0.1");
+  }
 }
 
 std::vector<node> cluster::nodes(node_kind k) const {
@@ -120,7 +134,7 @@ std::string cluster::addresses(node_kind k) {
   for (auto n : nodes(k)) {
     if (!out.empty())
       out += ',';
-    out += to_string(n) + "=127.0.0.1:" + std::to_string(peer_port(n));
+    out += to_string(n) + "=" + address(n) + ":" + std::to_string(peer_port(n));
   }
   return out;
 }
@@ -160,7 +174,11 @@ std::vector<std::string> cluster::args(node n) {
   BOOST_REQUIRE_MESSAGE(!flags_before_sharding ||
                             (shape_.users == 1 && shape_.orders == 1),
                         "the flags from before sharding name one node each");
+  BOOST_REQUIRE_MESSAGE(!flags_before_sharding || !mode_.netns,
+                        "the flags from before sharding name no hosts");
   auto out = flags_before_sharding ? args_before_sharding(n) : sharded_args(n);
+  auto transport = transport_args(n);
+  out.insert(out.end(), transport.begin(), transport.end());
   if (auto j = kind_args.find(n.kind); j != kind_args.end())
     out.insert(out.end(), j->second.begin(), j->second.end());
   if (auto j = extra_args.find(n); j != extra_args.end())
@@ -177,6 +195,8 @@ std::vector<std::string> cluster::sharded_args(node n) {
   std::vector<std::string> out{
       "--port=" + std::to_string(i == ports_.end() ? 0 : i->second),
       "--shard-map=" + map.string()};
+  if (mode_.netns)
+    out.push_back("--host=" + address(n));
   auto data = "--data-dir=" + (dir_ / stem(n)).string();
   switch (n.kind) {
   case node_kind::users:
@@ -206,14 +226,22 @@ void cluster::start(node n) {
       {node_kind::orders, "order_node"},
       {node_kind::edge, "edge_node"}};
   auto argv = args(n);
+  auto exe = bin_dir() / exes.at(n.kind);
+  if (net_) {
+    // ip netns exec execs the node: the process is the node's own.
+    auto in_ns = net_->exec_prefix(to_string(n));
+    exe = in_ns.front();
+    in_ns.erase(in_ns.begin());
+    in_ns.push_back((bin_dir() / exes.at(n.kind)).string());
+    argv.insert(argv.begin(), in_ns.begin(), in_ns.end());
+  }
   // A port held for `n` (its peers know it) is released only now; between
   // here and the node's bind another process could take it, which a start
   // in dependency order (users, orders, edge) never risks.
   held_.erase(n);
   auto from = file_size_or_0(log_path(n));
   auto& proc = procs_[n];
-  proc = std::make_unique<child_process>(bin_dir() / exes.at(n.kind),
-                                         std::move(argv), log_path(n));
+  proc = std::make_unique<child_process>(exe, std::move(argv), log_path(n));
   auto printed = wait_for_listening_port(*proc, log_path(n), from,
                                          std::chrono::seconds(20));
   BOOST_REQUIRE_MESSAGE(printed != 0 && proc->running(),

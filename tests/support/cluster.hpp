@@ -1,5 +1,6 @@
 #pragma once
 
+#include "support/netns.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -62,20 +63,46 @@ struct shape {
 /// fails the test when it is not one.
 shape test_shape();
 
-/// Real node processes on loopback ports over one temp directory, in any
-/// shape, over the even shard map of that shape (written to the temp dir and
-/// given to every node with `--shard-map`; each node gets its `--node-name`
-/// and the addresses of the nodes it needs with `--user-nodes` and
+/// How the nodes of a cluster are reached and how their links are secured.
+struct cluster_mode {
+  /// Mutual TLS on every BASP link, with certificates that
+  /// scripts/certs.sh makes in the cluster's temp dir; else plaintext
+  /// (`--insecure` when the nodes are off loopback).
+  bool tls = false;
+  /// Every node, the edge included, in its own network namespace with its
+  /// own address on a private bridge (see `netns_net`; needs root); else
+  /// every node on 127.0.0.1.
+  bool netns = false;
+};
+
+/// The mode in MICROSHOP_TEST_TLS and MICROSHOP_TEST_NETNS ("1" turns each
+/// on; unset or "0" off); fails the test on another value.
+cluster_mode test_mode();
+
+/// Real node processes over one temp directory, in any shape and mode (on
+/// loopback ports, or in namespaces of their own; plaintext or TLS), over the
+/// even shard map of that shape (written to the temp dir and given to every
+/// node with `--shard-map`; each node gets its `--node-name` and the addresses
+/// of the nodes it needs with `--user-nodes` and
 /// `--order-nodes`). A node starts with `--port=0` (a user node, one of its
 /// own `--user-nodes`, on a port held for it) and keeps the port it printed
 /// across restarts, so peers started after it know where to find it again; a
 /// peer that a node needs before the peer first started gets a port
 /// held closed for it (see `held_port`), released only right before it
-/// starts. Each node keeps its data directory. Everything still running is
-/// killed when the cluster goes away.
+/// starts. In netns mode every node has its own address and a fixed port
+/// (7101, the edge 8080) from the start, and a node not started is refused
+/// there. Each node keeps its data directory. Everything still running is
+/// killed when the cluster goes away, and its namespaces removed.
 class cluster {
 public:
-  explicit cluster(shape s = {});
+  explicit cluster(shape s = {}, cluster_mode m = test_mode());
+  ~cluster();
+  cluster(const cluster&) = delete;
+  cluster& operator=(const cluster&) = delete;
+
+  const cluster_mode& mode() const {
+    return mode_;
+  }
 
   /// Extra flags per node, e.g. a shorter verify timeout; after `kind_args`.
   std::map<node, std::vector<std::string>> extra_args;
@@ -119,8 +146,28 @@ public:
   uint16_t port(node n) const;
 
   /// Makes the nodes started later find `n` at `port`, e.g. a fake in its
-  /// place; `n` itself must not be started then.
+  /// place; `n` itself must not be started then. (In netns mode the fake
+  /// must listen at `address(n)`, i.e. inside `n`'s namespace.)
   void use_port(node n, uint16_t port);
+
+  /// The address `n` listens on and its peers reach it at: 127.0.0.1, or
+  /// its own address on the bridge in netns mode.
+  std::string address(node n) const;
+
+  /// The network namespace of `n`; fails the test unless in netns mode.
+  std::string netns(node n) const;
+
+  /// Runs `argv` inside the namespace of `n` (e.g. `nft ...` to cut a link);
+  /// fails the test unless in netns mode.
+  command_result run_in(node n, const std::vector<std::string>& argv) const;
+
+  /// The namespaces and the bridge; fails the test unless in netns mode.
+  const netns_net& net() const;
+
+  /// The cluster's temp dir: data, logs, the map, `certs/` in TLS mode.
+  const std::filesystem::path& dir() const {
+    return dir_.path();
+  }
 
   /// Starts `n` and waits until it prints where it listens; fails the test
   /// with the node's output if it does not within 20 s, or if a restarted
@@ -149,6 +196,15 @@ private:
   /// "users-1=127.0.0.1:P,..." for every node of `k`.
   std::string addresses(node_kind k);
 
+  /// The flags that secure the links of `n` (or allow plaintext).
+  std::vector<std::string> transport_args(node n) const;
+
+  /// Makes every node's key and certificate with scripts/certs.sh.
+  void make_certs() const;
+
+  /// Makes the namespaces and gives every node its fixed port.
+  void make_net();
+
   std::vector<std::string> args(node n);
 
   std::vector<std::string> sharded_args(node n);
@@ -162,7 +218,9 @@ private:
   std::filesystem::path log_path(node n) const;
 
   testing::shape shape_;
+  cluster_mode mode_;
   temp_dir dir_;
+  std::unique_ptr<netns_net> net_;
   std::filesystem::path map_;
   std::string map_text_;
   std::shared_ptr<const actors::shard_map> shard_map_;

@@ -1,5 +1,8 @@
 #include "support/http_client.hpp"
 
+#include "support/process.hpp"
+
+#include <arpa/inet.h>
 #include <boost/test/unit_test.hpp>
 #include <cerrno>
 #include <http_parser.h>
@@ -34,10 +37,12 @@ http_connection::http_connection(uint16_t port) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  auto host = http_host();
+  ::inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
   addr.sin_port = htons(port);
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
-    throw std::runtime_error("cannot connect to port " + std::to_string(port));
+    throw std::runtime_error("cannot connect to " + host + ":" +
+                             std::to_string(port));
   int one = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }

@@ -25,7 +25,8 @@ struct http_response {
   nlohmann::json json() const;
 };
 
-/// A blocking HTTP/1.1 client connection to 127.0.0.1 that reads responses
+/// A blocking HTTP/1.1 client connection to `http_host()` (127.0.0.1 unless
+/// a netns cluster set its edge's address) that reads responses
 /// with http_parser; it can also write raw bytes (pipelining, bad input).
 class http_connection {
 public:

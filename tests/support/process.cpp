@@ -1,9 +1,11 @@
 #include "support/process.hpp"
 
+#include <cerrno>
 #include <csignal>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <netinet/in.h>
 #include <regex>
 #include <sstream>
@@ -182,6 +184,68 @@ uint16_t wait_for_listening_port(child_process& p,
 
 std::filesystem::path bin_dir() {
   return MICROSHOP_BIN_DIR;
+}
+
+std::filesystem::path source_dir() {
+  return MICROSHOP_SOURCE_DIR;
+}
+
+command_result run_command(const std::vector<std::string>& argv) {
+  std::vector<std::string> args = argv;
+  std::vector<char*> cargv;
+  for (auto& a : args)
+    cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  int out[2];
+  if (args.empty() || ::pipe2(out, O_CLOEXEC) != 0)
+    throw std::runtime_error("run_command: no command or no pipe");
+  auto pid = ::fork();
+  if (pid < 0)
+    throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, 0);
+    ::dup2(out[1], 1);
+    ::dup2(out[1], 2);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::execvp(cargv[0], cargv.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  command_result r;
+  char buf[4096];
+  for (;;) {
+    auto n = ::read(out[0], buf, sizeof(buf));
+    if (n > 0)
+      r.output.append(buf, static_cast<size_t>(n));
+    else if (n == 0 || errno != EINTR)
+      break;
+  }
+  ::close(out[0]);
+  int st = 0;
+  while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return r;
+}
+
+namespace {
+
+std::mutex http_host_mutex;
+std::string http_host_value = "127.0.0.1";
+
+} // namespace
+
+std::string http_host() {
+  std::lock_guard<std::mutex> guard{http_host_mutex};
+  return http_host_value;
+}
+
+void set_http_host(std::string host) {
+  std::lock_guard<std::mutex> guard{http_host_mutex};
+  http_host_value = std::move(host);
 }
 
 } // namespace microshop::testing

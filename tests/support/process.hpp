@@ -89,4 +89,25 @@ std::uintmax_t file_size_or_0(const std::filesystem::path& file);
 /// The directory of the built node executables.
 std::filesystem::path bin_dir();
 
+/// The directory of the project's sources (scripts/ lives there).
+std::filesystem::path source_dir();
+
+/// What a finished command did: its exit code (128 + signal when a signal
+/// ended it, 127 when it could not run) and everything it printed.
+struct command_result {
+  int code = -1;
+  std::string output;
+};
+
+/// Runs `argv` (argv[0] looked up in PATH) with stdin from /dev/null, to its
+/// end; its stdout and stderr together.
+command_result run_command(const std::vector<std::string>& argv);
+
+/// The IPv4 address test HTTP clients connect to: 127.0.0.1 unless a
+/// cluster in netns mode set its edge's address while it lives.
+std::string http_host();
+
+/// Makes test HTTP clients connect to `host` (an IPv4 address).
+void set_http_host(std::string host);
+
 } // namespace microshop::testing
