@@ -14,6 +14,7 @@ CAF_ADD_ATOM(microshop, microshop::actors, hello_atom, "hello")
 CAF_ADD_ATOM(microshop, microshop::actors, claim_atom, "claim")
 CAF_ADD_ATOM(microshop, microshop::actors, release_atom, "release")
 CAF_ADD_ATOM(microshop, microshop::actors, lookup_atom, "lookup")
+CAF_ADD_ATOM(microshop, microshop::actors, links_atom, "links")
 
 namespace microshop::actors {
 

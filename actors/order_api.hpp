@@ -5,6 +5,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/hello.hpp"
+#include "actors/link_state.hpp"
 #include "actors/page.hpp"
 
 #include <caf/error.hpp>
@@ -105,6 +106,8 @@ using order_actor = caf::typed_actor<
     /// Answers the node's name when it is `expected_node` and runs the map
     /// with `map_digest`; else `errc::misconfigured` saying why.
     caf::replies_to<hello_atom, hello>::with<std::string>,
+    /// This node's links to the user nodes, in map order.
+    caf::replies_to<links_atom>::with<std::vector<link_state>>,
     /// Accepts an order after the user service confirmed its user.
     caf::replies_to<create_atom, new_order>::with<order>,
     /// The order with this id.

@@ -164,6 +164,9 @@ order_front_actor::behavior_type order_front(front_ptr self,
       [=](hello_atom, const hello& h) -> caf::result<std::string> {
         return answer_hello(h, cfg.node_name, cfg.map);
       },
+      [=](links_atom) -> caf::result<std::vector<link_state>> {
+        return self->state.users.states(cfg.map.nodes(service::users));
+      },
       [=](tick_atom) {
         // glibc keeps what large answers and their BASP buffers freed
         // (measured after 200 pipelined 1 MiB pages, once the edge's link

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/link_state.hpp"
 #include "actors/peer_link.hpp"
 
 #include <caf/error.hpp>
@@ -10,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -39,6 +41,25 @@ public:
 
   const peer_link<Handle>& link(size_t i) const {
     return links_[i];
+  }
+
+  /// The state of the link to each node of `names` (by index, as the links),
+  /// but the owner's own at `self_index`: a node without a link counts as
+  /// not connected.
+  std::vector<link_state> states(const std::vector<std::string>& names,
+                                 std::optional<size_t> self_index = {}) const {
+    std::vector<link_state> out;
+    out.reserve(names.size());
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (i == self_index)
+        continue;
+      if (i >= links_.size()) {
+        out.push_back({names[i], false, {}});
+        continue;
+      }
+      out.push_back({names[i], links_[i].connected(), links_[i].refusal()});
+    }
+    return out;
   }
 
   /// Polls every link (see `peer_link::poll`).

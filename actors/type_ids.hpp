@@ -28,6 +28,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(microshop, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(microshop, (microshop::actors::hello))
   CAF_ADD_TYPE_ID(microshop, (microshop::actors::unique_claim))
   CAF_ADD_TYPE_ID(microshop, (microshop::actors::id_state))
+  CAF_ADD_TYPE_ID(microshop, (microshop::actors::link_state))
+  CAF_ADD_TYPE_ID(microshop, (std::vector<microshop::actors::link_state>))
 
 CAF_END_TYPE_ID_BLOCK(microshop)
 

@@ -4,6 +4,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/hello.hpp"
+#include "actors/link_state.hpp"
 #include "actors/page.hpp"
 
 #include <caf/error.hpp>
@@ -115,6 +116,8 @@ using user_actor = caf::typed_actor<
     /// Answers the node's name when it is `expected_node` and runs the map
     /// with `map_digest`; else `errc::misconfigured` saying why.
     caf::replies_to<hello_atom, hello>::with<std::string>,
+    /// This node's links to the other user nodes, in map order.
+    caf::replies_to<links_atom>::with<std::vector<link_state>>,
     /// Makes the entry point at `owner` (see `unique_claim`); true when it
     /// does, else `errc::duplicate` naming the field, or `errc::unavailable`
     /// when the current owner's node cannot say whether it exists.

@@ -68,6 +68,10 @@ user_front_actor::behavior_type user_front(front_pointer self, store_ptr store,
         auto& cfg = self->state.cfg;
         return answer_hello(h, cfg.node_name, cfg.map);
       },
+      [=](links_atom) -> caf::result<std::vector<link_state>> {
+        auto& st = self->state;
+        return st.peers.states(st.cfg.map.nodes(service::users), st.self_index);
+      },
       [=](claim_atom, unique_claim& c) -> caf::result<bool> {
         auto& st = self->state;
         if (auto err = check_claim(c, st.cfg.map, st.self_index))

@@ -47,6 +47,8 @@ caf::behavior edge_main(edge_broker* self, const edge_config& cfg) {
   };
   add(st.users, cfg.user_nodes, reads, user_tag);
   add(st.orders, cfg.order_nodes, creates, order_tag);
+  st.probe = links_probe{st.users.nodes.size() + st.orders.nodes.size(),
+                         cfg.links_max_age};
   self->set_down_handler([self](caf::down_msg& dm) { on_node_down(self, dm); });
   return {
       [=](listen_atom, const std::string& host,

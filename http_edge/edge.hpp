@@ -39,6 +39,12 @@ struct edge_config {
   /// What the links to other nodes connect through (empty: CAF's own
   /// middleman actor, plaintext).
   actors::connector_factory make_connector;
+  /// How long a node may take to report its links for `GET /readyz` (then
+  /// the node counts as not ready).
+  caf::timespan links_timeout = std::chrono::seconds(1);
+  /// How long what the nodes reported of their links answers `GET /readyz`
+  /// before they are asked again.
+  caf::timespan links_max_age = std::chrono::milliseconds(200);
   /// Per connection: pipelining and output limits, header/body deadlines,
   /// the idle timeout.
   connection_limits conn_limits;

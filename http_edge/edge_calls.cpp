@@ -167,7 +167,7 @@ void dispatch(edge_broker* self, slot_ref ref, connection& c,
   if (auto* r = std::get_if<response>(&call))
     return complete(self, ref, std::move(*r));
   if (std::holds_alternative<readiness_call>(call))
-    return complete(self, ref, readiness(st));
+    return answer_readiness(self, ref);
   if (auto* x = std::get_if<get_user_call>(&call)) {
     auto& n = st.users.nodes[actors::node_of_id(map, service::users, x->id)];
     return gather(self, ref, c, n.batch, std::move(x->id), n.link, n.tag,
@@ -256,11 +256,13 @@ bool on_node_down(edge_broker* self, const caf::down_msg& dm) {
   for (size_t i = 0; i < st.users.nodes.size(); ++i)
     if (lost(st.users.nodes[i], "user")) {
       fail_user_lists(self, i);
+      readiness_node_lost(self, i);
       return true;
     }
   for (size_t j = 0; j < st.orders.nodes.size(); ++j)
     if (lost(st.orders.nodes[j], "order")) {
       fail_order_lists(self, j);
+      readiness_node_lost(self, st.users.nodes.size() + j);
       return true;
     }
   return false;
@@ -271,19 +273,6 @@ void poll_nodes(edge_broker* self) {
     n.link.poll(self);
   for (auto& n : self->state.orders.nodes)
     n.link.poll(self);
-}
-
-response readiness(const edge_state& st) {
-  std::vector<node_readiness> nodes;
-  nodes.reserve(st.users.nodes.size() + st.orders.nodes.size());
-  auto add = [&](const auto& n) {
-    nodes.push_back({n.link.name(), n.link.connected(), n.link.refusal()});
-  };
-  for (auto& n : st.users.nodes)
-    add(n);
-  for (auto& n : st.orders.nodes)
-    add(n);
-  return http_edge::readiness(nodes);
 }
 
 } // namespace microshop::http_edge

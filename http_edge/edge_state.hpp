@@ -7,6 +7,7 @@
 #include "http_edge/connection.hpp"
 #include "http_edge/edge.hpp"
 #include "http_edge/node_slots.hpp"
+#include "http_edge/readiness.hpp"
 #include "http_edge/transport.hpp"
 
 #include <caf/io/broker.hpp>
@@ -55,6 +56,10 @@ struct edge_state {
   bool log_accept_recovery = false;
   /// A flush message is on its way to the edge's own mailbox.
   bool flush_scheduled = false;
+  /// What the nodes said of their links (the user nodes, then the order
+  /// nodes), and the `GET /readyz` requests waiting for the round running.
+  links_probe probe;
+  std::vector<slot_ref> readiness_waiting;
 };
 
 using edge_broker = caf::io::stateful_broker<edge_state>;
@@ -95,8 +100,15 @@ bool on_node_down(edge_broker* self, const caf::down_msg& dm);
 /// Starts a connect attempt on every node link that needs one.
 void poll_nodes(edge_broker* self);
 
-/// `GET /readyz`: 200 when every node is connected, naming each.
-response readiness(const edge_state& st);
+// -- edge_ready.cpp: GET /readyz ---------------------------------------------
+
+/// Answers `GET /readyz` at `ref`: at once while what the nodes last said of
+/// their links is fresh, else when the round that asks them ends.
+void answer_readiness(edge_broker* self, const slot_ref& ref);
+
+/// Counts the node at `k` (user nodes first, then order nodes) as lost for
+/// the round running, if it waits on it.
+void readiness_node_lost(edge_broker* self, size_t k);
 
 // -- edge_lists.cpp: lists over every node of a service -----------------------
 

@@ -3,11 +3,9 @@
 #include "actors/errc.hpp"
 #include "actors/ids.hpp"
 #include "http_edge/api.hpp"
-#include "http_edge/json_out.hpp"
 #include "http_edge/request_body.hpp"
 #include "http_edge/router.hpp"
 
-#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -87,31 +85,6 @@ route_result route_request(http_request& req) {
     break;
   }
   return error_response(404, "Not found");
-}
-
-response readiness(const std::vector<node_readiness>& nodes) {
-  bool ready = std::all_of(nodes.begin(), nodes.end(),
-                           [](const auto& n) { return n.connected; });
-  response r{ready ? 200 : 503,
-             ready ? "{\"status\":\"ready\""
-                   : "{\"error\":\"Not ready: a node is not connected\","
-                     "\"status\":\"not ready\"",
-             {}};
-  r.body += ",\"nodes\":{";
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    if (i > 0)
-      r.body += ',';
-    append_json_string(r.body, nodes[i].name);
-    r.body += ":{\"connected\":";
-    r.body += nodes[i].connected ? "true" : "false";
-    if (!nodes[i].refusal.empty()) {
-      r.body += ",\"error\":";
-      append_json_string(r.body, nodes[i].refusal);
-    }
-    r.body += '}';
-  }
-  r.body += "}}";
-  return r;
 }
 
 } // namespace microshop::http_edge

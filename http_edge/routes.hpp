@@ -46,17 +46,4 @@ using route_result =
 /// the JSON the route takes, 404 for an id that cannot exist; else the call.
 route_result route_request(http_request& req);
 
-/// One node as `GET /readyz` shows it.
-struct node_readiness {
-  std::string_view name;
-  bool connected = false;
-  /// Why the node last refused the edge's hello; empty if it did not.
-  std::string_view refusal;
-};
-
-/// 200 {"status":"ready","nodes":{"<name>":{"connected":true},...}} when
-/// every node is connected, else 503 with "error" first and "connected":
-/// false; a node's "error" says why it refused the edge's hello.
-response readiness(const std::vector<node_readiness>& nodes);
-
 } // namespace microshop::http_edge

@@ -48,6 +48,9 @@ fake_users(fake_users_actor::pointer self, fake_ptr st) {
       [=](hello_atom, const hello& h) -> caf::result<std::string> {
         return h.expected_node;
       },
+      [=](links_atom) -> caf::result<std::vector<link_state>> {
+        return std::vector<link_state>{};
+      },
       [=](claim_atom, const unique_claim&) -> caf::result<bool> {
         return unsupported();
       },

@@ -341,10 +341,19 @@ BOOST_AUTO_TEST_CASE(health_is_200_and_readiness_lists_each_node) {
   auto r = get("/readyz");
   BOOST_CHECK_EQUAL(r.status, 200);
   BOOST_CHECK_EQUAL(r.json()["status"], "ready");
+  // Each user node shows its links to the other user nodes, each order node
+  // its links to every user node, in map order.
   json listed = json::object();
-  for (auto n : nodes.all())
-    if (n.kind != node_kind::edge)
-      listed[to_string(n)] = {{"connected", true}};
+  auto users = nodes.nodes(node_kind::users);
+  for (auto n : nodes.all()) {
+    if (n.kind == node_kind::edge)
+      continue;
+    json links = json::array();
+    for (auto u : users)
+      if (u != n)
+        links.push_back({{"name", to_string(u)}, {"connected", true}});
+    listed[to_string(n)] = {{"connected", true}, {"links", links}};
+  }
   BOOST_CHECK_EQUAL(r.json()["nodes"], listed);
 }
 

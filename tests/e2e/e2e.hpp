@@ -27,14 +27,10 @@ struct e2e_fixture {
 
   void start_all() {
     nodes.start_all();
-    auto users_up = std::chrono::steady_clock::now();
     http = nodes.port(node::edge);
+    // 200 only once every link is up, the nodes' links to each other too: a
+    // create whose uniqueness entry lives on another user node needs one.
     wait_ready();
-    // Each user node links to the others on its own backoff (at most 1 s
-    // apart, polled every 100 ms), and a create whose uniqueness entry lives
-    // on a node not linked yet is 503; /readyz shows only the edge's links.
-    if (nodes.nodes(node_kind::users).size() > 1)
-      std::this_thread::sleep_until(users_up + std::chrono::milliseconds(1300));
   }
 
   /// Waits until every clock is past the millisecond of every id made so
@@ -51,7 +47,8 @@ struct e2e_fixture {
     return get(target);
   }
 
-  /// Waits until /readyz answers 200.
+  /// Waits until /readyz answers 200: the edge reaches every node and every
+  /// node its peers.
   void wait_ready() {
     auto ready = wait_until(
         [&] { return request(http, "GET", "/readyz").status == 200; },

@@ -134,8 +134,8 @@ struct main_actor_fixture {
   }
 };
 
-/// A user node stand-in that answers the hello as users-1 and kills whoever
-/// asks it anything else.
+/// A user node stand-in that answers the hello as users-1 and its links
+/// (none) and kills whoever asks it anything else.
 actors::user_actor::behavior_type
 killing_users(actors::user_actor::pointer self) {
   auto kill_sender = [self] {
@@ -145,6 +145,9 @@ killing_users(actors::user_actor::pointer self) {
   return {
       [=](actors::hello_atom, const actors::hello& h)
           -> caf::result<std::string> { return h.expected_node; },
+      [=](actors::links_atom) -> caf::result<std::vector<actors::link_state>> {
+        return std::vector<actors::link_state>{};
+      },
       [=](actors::claim_atom, const actors::unique_claim&)
           -> caf::result<bool> { return kill_sender(); },
       [=](actors::release_atom, const actors::unique_claim&)

@@ -1,7 +1,6 @@
 #include "actors/ids.hpp"
 #include "actors/shard_map.hpp"
 #include "http_edge/node_slots.hpp"
-#include "http_edge/routes.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <set>
@@ -79,31 +78,6 @@ BOOST_AUTO_TEST_CASE(tags_tell_every_node_apart) {
   BOOST_CHECK(!tags.count(0)); // 0 tags no node
   BOOST_CHECK_EQUAL(user_tag(0), 1);
   BOOST_CHECK_EQUAL(order_tag(0), 128);
-}
-
-BOOST_AUTO_TEST_SUITE_END()
-
-BOOST_AUTO_TEST_SUITE(readiness_body)
-
-BOOST_AUTO_TEST_CASE(names_every_node_of_the_map_when_ready) {
-  auto r = readiness({{"users-1", true, ""}, {"orders-1", true, ""}});
-  BOOST_CHECK_EQUAL(r.status, 200);
-  BOOST_CHECK_EQUAL(r.body, R"({"status":"ready","nodes":{"users-1":)"
-                            R"({"connected":true},"orders-1":)"
-                            R"({"connected":true}}})");
-}
-
-BOOST_AUTO_TEST_CASE(is_503_when_any_node_is_not_connected_and_says_why) {
-  auto r = readiness({{"users-1", true, ""},
-                      {"users-2", false, "node users-2 runs shard map \"x\""},
-                      {"orders-1", false, ""}});
-  BOOST_CHECK_EQUAL(r.status, 503);
-  BOOST_CHECK_EQUAL(
-      r.body,
-      R"({"error":"Not ready: a node is not connected","status":"not ready",)"
-      R"("nodes":{"users-1":{"connected":true},"users-2":{"connected":false,)"
-      R"("error":"node users-2 runs shard map \"x\""},)"
-      R"("orders-1":{"connected":false}}})");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

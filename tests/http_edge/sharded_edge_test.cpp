@@ -15,6 +15,9 @@
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,12 +25,48 @@
 using namespace std::chrono_literals;
 using namespace microshop;
 using namespace microshop::actors;
+using microshop::testing::http_connection;
 using microshop::testing::request;
 
 namespace {
 
 std::string owner_name(const std::string& prefix, std::string_view id) {
   return prefix + std::to_string(shard_of_id(id, 128) % 2 + 1);
+}
+
+/// What a stand-in reports of its own links, set by the test; and how often
+/// it was asked. Shared with the stand-in's thread.
+struct reported_links {
+  std::mutex mtx;
+  /// Reported when `silent` is false.
+  std::vector<link_state> links;
+  /// Asks are held unanswered (a node too busy to answer).
+  bool silent = false;
+  int asked = 0;
+
+  void set(std::vector<link_state> xs, bool hold = false) {
+    std::lock_guard<std::mutex> guard{mtx};
+    links = std::move(xs);
+    silent = hold;
+  }
+
+  int times_asked() {
+    std::lock_guard<std::mutex> guard{mtx};
+    return asked;
+  }
+};
+
+using links_ptr = std::shared_ptr<reported_links>;
+
+/// The stand-in's answer to `links_atom`, or a promise never delivered.
+template <class Self>
+caf::result<std::vector<link_state>> answer_links(Self* self,
+                                                  const links_ptr& l) {
+  std::lock_guard<std::mutex> guard{l->mtx};
+  ++l->asked;
+  if (l->silent)
+    return self->template make_response_promise<std::vector<link_state>>();
+  return l->links;
 }
 
 caf::result<std::string> answer(const hello& h, const std::string& name) {
@@ -55,13 +94,15 @@ Page page_of(const std::vector<std::string>& ids, const page& p, Make make) {
 }
 
 user_actor::behavior_type fake_users(user_actor::pointer self, std::string name,
-                                     std::vector<std::string> ids) {
+                                     std::vector<std::string> ids,
+                                     links_ptr links) {
   auto no = [] { return caf::make_error(errc::storage, "not here"); };
   auto one = [name](const std::string& id) {
     return user{id, name, name + "@example.com", 0};
   };
   return {
       [=](hello_atom, const hello& h) { return answer(h, name); },
+      [=](links_atom) { return answer_links(self, links); },
       [=](claim_atom, const unique_claim&) -> caf::result<bool> {
         return no();
       },
@@ -99,7 +140,8 @@ user_actor::behavior_type fake_users(user_actor::pointer self, std::string name,
 
 order_actor::behavior_type fake_orders(order_actor::pointer self,
                                        std::string name,
-                                       std::vector<std::string> ids) {
+                                       std::vector<std::string> ids,
+                                       links_ptr links) {
   // The status field carries the node's name.
   auto one = [name](const std::string& id, const std::string& user_id) {
     order o;
@@ -110,6 +152,7 @@ order_actor::behavior_type fake_orders(order_actor::pointer self,
   };
   return {
       [=](hello_atom, const hello& h) { return answer(h, name); },
+      [=](links_atom) { return answer_links(self, links); },
       [=](create_atom, const new_order& x) -> caf::result<order> {
         return one(new_id(shard_byte_of(x.user_id)), x.user_id);
       },
@@ -138,6 +181,9 @@ struct fixture {
   /// Ids of users (resp. orders) on node 1 and 2, each in its node's shards.
   std::vector<std::string> ids[2];
   caf::actor user_nodes[2];
+  /// What each stand-in reports of its links: users-1, users-2, orders-1,
+  /// orders-2 (at first every link up).
+  std::map<std::string, links_ptr> links;
   uint16_t http = 0;
 
   fixture() {
@@ -146,13 +192,21 @@ struct fixture {
       ids[k % 2].push_back(new_id(static_cast<uint8_t>(k % 2)));
     http_edge::edge_config cfg;
     cfg.port = 0;
+    cfg.links_timeout = 300ms;
     cfg.map = shard_map::even(128, 2, 2);
     cfg.user_nodes.clear();
     cfg.order_nodes.clear();
     for (int i = 0; i < 2; ++i) {
       auto n = std::to_string(i + 1);
-      auto u = nodes.system().spawn(fake_users, "users-" + n, ids[i]);
-      auto o = nodes.system().spawn(fake_orders, "orders-" + n, ids[i]);
+      auto other = "users-" + std::to_string(2 - i);
+      links["users-" + n] = std::make_shared<reported_links>();
+      links["users-" + n]->set({{other, true, ""}});
+      links["orders-" + n] = std::make_shared<reported_links>();
+      links["orders-" + n]->set({{"users-1", true, ""}, {"users-2", true, ""}});
+      auto u = nodes.system().spawn(fake_users, "users-" + n, ids[i],
+                                    links["users-" + n]);
+      auto o = nodes.system().spawn(fake_orders, "orders-" + n, ids[i],
+                                    links["orders-" + n]);
       user_nodes[i] = caf::actor_cast<caf::actor>(u);
       fakes_.push_back(user_nodes[i]);
       fakes_.push_back(caf::actor_cast<caf::actor>(o));
@@ -263,6 +317,80 @@ BOOST_AUTO_TEST_CASE(losing_a_node_fails_only_what_needs_it) {
     BOOST_CHECK_EQUAL(c.json()["username"], "users-1");
   }
   BOOST_CHECK_EQUAL(request(http, "GET", "/api/orders").status, 200);
+}
+
+BOOST_AUTO_TEST_CASE(readyz_shows_the_links_of_each_node_and_names_one_down) {
+  auto ready = request(http, "GET", "/readyz");
+  BOOST_CHECK_EQUAL(ready.status, 200);
+  auto j = ready.json();
+  BOOST_CHECK_EQUAL(j["nodes"]["users-1"].dump(),
+                    R"({"connected":true,"links":[{"connected":true,)"
+                    R"("name":"users-2"}]})");
+  BOOST_CHECK_EQUAL(j["nodes"]["orders-2"]["links"].size(), 2u);
+  BOOST_CHECK(!j.contains("down"));
+
+  links["orders-2"]->set({{"users-1", true, ""}, {"users-2", false, "why"}});
+  links["users-1"]->set({{"users-2", false, ""}});
+  BOOST_REQUIRE(eventually_status("/readyz", 503));
+  j = request(http, "GET", "/readyz").json();
+  BOOST_CHECK_EQUAL(j["error"],
+                    "Not ready, down: users-1 -> users-2, orders-2 -> users-2");
+  BOOST_CHECK_EQUAL(j["down"].dump(),
+                    R"(["users-1 -> users-2","orders-2 -> users-2"])");
+  BOOST_CHECK_EQUAL(j["nodes"]["orders-2"]["connected"], true);
+  BOOST_CHECK_EQUAL(j["nodes"]["orders-2"]["links"][1].dump(),
+                    R"({"connected":false,"error":"why","name":"users-2"})");
+  // Only /readyz: the nodes still serve.
+  BOOST_CHECK_EQUAL(request(http, "GET", "/api/users/" + ids[0][0]).status,
+                    200);
+
+  links["orders-2"]->set({{"users-1", true, ""}, {"users-2", true, ""}});
+  links["users-1"]->set({{"users-2", true, ""}});
+  BOOST_CHECK(eventually_status("/readyz", 200));
+}
+
+BOOST_AUTO_TEST_CASE(a_node_that_does_not_report_its_links_is_not_ready) {
+  links["users-2"]->set({}, true);
+  // Asked afresh only once what the last round found is older than 200 ms.
+  std::this_thread::sleep_for(250ms);
+  http_connection slow{http};
+  auto t0 = std::chrono::steady_clock::now();
+  slow.send("GET", "/readyz");
+  // The edge does not wait with anything else meanwhile.
+  BOOST_CHECK_EQUAL(request(http, "GET", "/api/users/" + ids[1][0]).status,
+                    200);
+  BOOST_CHECK_EQUAL(request(http, "GET", "/healthz").status, 200);
+  auto r = slow.read();
+  auto took = std::chrono::steady_clock::now() - t0;
+  BOOST_REQUIRE(r);
+  BOOST_CHECK_EQUAL(r->status, 503);
+  auto j = r->json();
+  BOOST_CHECK_EQUAL(j["nodes"]["users-2"].dump(),
+                    R"({"connected":true,"error":"did not report its links )"
+                    R"(within 300 ms"})");
+  BOOST_CHECK_EQUAL(j["down"].dump(), R"x(["users-2 (links unknown)"])x");
+  BOOST_CHECK(took >= 250ms);
+  BOOST_CHECK_MESSAGE(took < 2s, "waited past the links timeout");
+  links["users-2"]->set({{"users-1", true, ""}});
+  BOOST_CHECK(eventually_status("/readyz", 200));
+}
+
+BOOST_AUTO_TEST_CASE(readyz_polled_hard_asks_each_node_at_most_every_200_ms) {
+  std::this_thread::sleep_for(250ms);
+  auto before = links["orders-1"]->times_asked();
+  auto t0 = std::chrono::steady_clock::now();
+  int answered = 0;
+  while (std::chrono::steady_clock::now() - t0 < 1s) {
+    BOOST_REQUIRE_EQUAL(request(http, "GET", "/readyz").status, 200);
+    ++answered;
+  }
+  auto asked = links["orders-1"]->times_asked() - before;
+  BOOST_TEST_MESSAGE(answered << " answers, orders-1 asked " << asked
+                              << " times");
+  BOOST_CHECK_GT(answered, 20);
+  BOOST_CHECK_GE(asked, 1);
+  // At most one round per 200 ms (a round takes a moment too).
+  BOOST_CHECK_LE(asked, 6);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -33,6 +33,9 @@ silent_peer(user_actor::stateful_pointer<silent_state> self, std::string name) {
           return caf::make_error(errc::misconfigured, "not " + name);
         return name;
       },
+      [=](links_atom) -> caf::result<std::vector<link_state>> {
+        return std::vector<link_state>{};
+      },
       [=](claim_atom, const unique_claim&) -> caf::result<bool> {
         self->state.held.push_back(self->make_response_promise<bool>());
         return self->state.held.back();

@@ -153,7 +153,7 @@ grep -q "^users 1 users-2$" "$MICROSHOP_HOME/shard-map.txt" &&
   grep -q "^orders 126 orders-1$" "$MICROSHOP_HOME/shard-map.txt" || fail "2x2 map text"
 ready=$(expect 200 GET /readyz)
 for n in users-1 users-2 orders-1 orders-2; do
-  grep -q "\"$n\":{\"connected\":true}" <<<"$ready" || fail "readyz lacks $n: $ready"
+  grep -q "\"$n\":{\"connected\":true," <<<"$ready" || fail "readyz lacks $n: $ready"
 done
 for i in 1 2 3 4; do
   user=$(expect 201 POST /api/users "{\"username\":\"bob$i\",\"email\":\"bob$i@example.com\",\"password\":\"password-1\"}")

@@ -12,6 +12,7 @@ using nlohmann::json;
 namespace {
 
 using three_by_two = sharded_fixture<3, 2>;
+using two_by_one = sharded_fixture<2, 1>;
 
 /// Creates users until one lives on `n`; its id.
 std::string user_on(e2e_fixture& f, node n) {
@@ -104,6 +105,62 @@ BOOST_AUTO_TEST_CASE(
       ids.push_back(u["id"]);
     return ids;
   }()));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(links_between_nodes, two_by_one)
+
+BOOST_AUTO_TEST_CASE(
+    readyz_names_the_links_to_a_killed_user_node_and_is_200_once_it_is_back) {
+  auto ready = get("/readyz");
+  BOOST_REQUIRE_EQUAL(ready.status, 200);
+  auto links_of = [](const json& j, const std::string& n) {
+    return j["nodes"][n]["links"].dump();
+  };
+  BOOST_CHECK_EQUAL(links_of(ready.json(), "users-1"),
+                    R"([{"connected":true,"name":"users-2"}])");
+  BOOST_CHECK_EQUAL(links_of(ready.json(), "orders-1"),
+                    R"([{"connected":true,"name":"users-1"},)"
+                    R"({"connected":true,"name":"users-2"}])");
+
+  nodes.kill9(node::user(2));
+  // Each node learns of the loss on its own; wait until both did.
+  json down;
+  BOOST_REQUIRE(wait_until(
+      [&] {
+        auto r = get("/readyz");
+        down = r.json();
+        return r.status == 503 && down["down"].size() == 3;
+      },
+      15s));
+  BOOST_CHECK_EQUAL(
+      down["down"].dump(),
+      R"(["users-1 -> users-2","users-2","orders-1 -> users-2"])");
+  BOOST_CHECK_EQUAL(
+      down["error"],
+      "Not ready, down: users-1 -> users-2, users-2, orders-1 -> users-2");
+  BOOST_CHECK_EQUAL(down["nodes"]["users-2"].dump(), R"({"connected":false})");
+  BOOST_CHECK_EQUAL(links_of(down, "users-1"),
+                    R"([{"connected":false,"name":"users-2"}])");
+  BOOST_CHECK_EQUAL(links_of(down, "orders-1"),
+                    R"([{"connected":true,"name":"users-1"},)"
+                    R"({"connected":false,"name":"users-2"}])");
+
+  nodes.start(node::user(2));
+  wait_ready();
+  auto back = get("/readyz").json();
+  BOOST_CHECK_EQUAL(links_of(back, "users-2"),
+                    R"([{"connected":true,"name":"users-1"}])");
+  // 200 means every link is up: creates whose username entry lives on
+  // users-2 work at once, whichever node takes them (round robin), with no
+  // pause.
+  for (std::string prefix : {"back", "again"}) {
+    auto name = name_with_entries(
+        nodes, prefix, [](node a, node) { return a == node::user(2); });
+    BOOST_CHECK_EQUAL(
+        post("/api/users", user_body(name, name + "@example.com")).status, 201);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
