@@ -20,14 +20,17 @@
 #   --tls-ratio      instead of the table: GET /api/users/<id> and POST
 #                    /api/orders in the default cluster (mutual TLS on every
 #                    link) against MICROSHOP_INSECURE=1 (plaintext), on the
-#                    same data, alternating twice (this VM drifts), as ratios
+#                    same data, alternating (this VM drifts by tens of
+#                    percent within a minute), as ratios per round and their
+#                    median
+#   --rounds N       rounds of --tls-ratio (default 3)
 #
 #   scripts/bench.sh --scale [FLAGS]: the scaling run, scripts/scale.sh FLAGS
 #   (shapes 1x1, 2x2, 4x4 with capped nodes; needs root; see its --help)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 duration=10 warmup=2 connections=64 preload=1000 json_out=bench-results.json
-tls_ratio=0
+tls_ratio=0 tls_rounds=3
 while [[ $# -gt 0 ]]; do
   case $1 in
     --duration) duration=$2; shift 2 ;;
@@ -37,8 +40,9 @@ while [[ $# -gt 0 ]]; do
     --json) json_out=$2; shift 2 ;;
     --no-build) export MICROSHOP_NO_BUILD=1; shift ;;
     --tls-ratio) tls_ratio=1; shift ;;
+    --rounds) tls_rounds=$2; shift 2 ;;
     --scale) shift; exec "$root/scripts/scale.sh" "$@" ;;
-    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -86,10 +90,14 @@ run() {
 field() { sed -E "s/.*\"$2\":([0-9.]+).*/\1/" "$MICROSHOP_HOME/$1.json"; }
 
 if [[ $tls_ratio == 1 ]]; then
-  # The same data, the cluster restarted in each mode; two rounds so that
-  # the VM's drift shows in the spread instead of in one ratio.
-  for round in 1 2; do
-    for mode in tls insecure; do
+  # The same data, the cluster restarted in each mode; several rounds, the
+  # order alternating, so that the VM's drift shows in the spread and the
+  # median instead of in one ratio.
+  rounds=$(seq 1 "$tls_rounds")
+  for round in $rounds; do
+    modes="tls insecure"
+    ((round % 2 == 0)) && modes="insecure tls" # alternate which mode goes first
+    for mode in $modes; do
       insecure=0
       [[ $mode == insecure ]] && insecure=1
       MICROSHOP_INSECURE=$insecure "$root/scripts/cluster.sh" up >&2
@@ -104,12 +112,16 @@ if [[ $tls_ratio == 1 ]]; then
     printf '%-26s %6s %12s %12s %8s %9s %9s\n' endpoint round 'TLS req/s' 'plain req/s' ratio 'TLS p99' 'plain p99'
     for ep in "get_user:GET /api/users/<id>" "post_order:POST /api/orders"; do
       name=${ep%%:*} label=${ep#*:}
-      for round in 1 2; do
+      ratios=
+      for round in $rounds; do
         t=$(field "${name}_tls_$round" rps) p=$(field "${name}_insecure_$round" rps)
         printf '%-26s %6s %12.0f %12.0f %8.3f %9.2f %9.2f\n' "$label" "$round" "$t" "$p" \
           "$(awk -v a="$t" -v b="$p" 'BEGIN { print a / b }')" \
           "$(field "${name}_tls_$round" p99_ms)" "$(field "${name}_insecure_$round" p99_ms)"
+        ratios+="$(awk -v a="$t" -v b="$p" 'BEGIN { print a / b }') "
       done
+      printf '%-26s %6s %12s %12s %8.3f   (median of the rounds)\n' "$label" median - - \
+        "$(tr ' ' '\n' <<<"$ratios" | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
     done
   }
   {
