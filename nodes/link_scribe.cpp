@@ -44,7 +44,8 @@ bool within_cap(caf::io::receive_policy::config config, native_socket fd,
 /// connection and stops, before CAF 0.17's broker sees them, the headers it
 /// mishandles: a payload over the cap (CAF allocates `payload_len` bytes at
 /// once) and a handshake without payload (CAF reads the missing payload
-/// through a null pointer and the node crashes).
+/// through a null pointer and the node crashes); until a first handshake has
+/// arrived whole, only a handshake of at most `max_handshake` bytes.
 class basp_guard {
 public:
   static constexpr size_t header_size = 32;
@@ -68,6 +69,7 @@ public:
              const link_limits& limits) {
     if (payload_next_) {
       payload_next_ = false;
+      greeted(); // a whole handshake arrived
       return true;
     }
     if (n != header_size)
@@ -76,6 +78,20 @@ public:
     auto op = b[0];
     uint32_t len = (uint32_t{b[4]} << 24) | (uint32_t{b[5]} << 16) |
                    (uint32_t{b[6]} << 8) | uint32_t{b[7]};
+    constexpr uint8_t server_handshake = 0x00;
+    constexpr uint8_t client_handshake = 0x01;
+    bool handshake = op == server_handshake || op == client_handshake;
+    if (!greeted_ && (!handshake || len > limits.max_handshake)) {
+      // Every BASP connection opens with a small handshake: before one has
+      // arrived whole, nothing larger is read (an unauthenticated plaintext
+      // client could otherwise make the node hold max_payload per connection).
+      refuse(fd, limits,
+             handshake ? "a handshake of " + std::to_string(len) +
+                             " bytes is over the cap of " +
+                             std::to_string(limits.max_handshake)
+                       : std::string{"no BASP handshake first"});
+      return false;
+    }
     if (len > limits.max_payload) {
       refuse(fd, limits,
              "a message of " + std::to_string(len) +
@@ -83,19 +99,25 @@ public:
                  std::to_string(limits.max_payload));
       return false;
     }
-    constexpr uint8_t server_handshake = 0x00;
-    constexpr uint8_t client_handshake = 0x01;
-    if ((op == server_handshake || op == client_handshake) && len == 0) {
+    if (handshake && len == 0) {
       refuse(fd, limits, "a handshake without payload");
       return false;
     }
     payload_next_ = len > 0;
-    if (watched_)
-      watched_->started = true;
     return true;
   }
 
 private:
+  /// The first handshake arrived whole: the connection is no longer watched.
+  void greeted() {
+    if (greeted_)
+      return;
+    greeted_ = true;
+    if (watched_)
+      watched_->started = true;
+  }
+
+  bool greeted_ = false;
   bool payload_next_ = false;
   handshake_watch::ticket_ptr watched_;
 };

@@ -21,6 +21,9 @@ struct link_limits {
   /// A read larger than this closes the connection instead (CAF 0.17 sizes
   /// the read of a BASP payload from the header's unchecked `payload_len`).
   size_t max_payload = default_max_payload;
+  /// The largest first message (a BASP handshake: ~1 KB for our nodes) read
+  /// before a connection has sent one whole.
+  size_t max_handshake = size_t{64} << 10;
   /// The node's name, for the line printed when a connection is closed.
   std::string node;
 };
