@@ -67,6 +67,9 @@ public:
   /// connection on `fd` is refused.
   bool admit(const void* buf, size_t n, native_socket fd,
              const link_limits& limits) {
+    if (refused_)
+      return false; // nothing after a refusal reaches the broker (or the log)
+
     if (payload_next_) {
       payload_next_ = false;
       greeted(); // a whole handshake arrived
@@ -85,6 +88,7 @@ public:
       // Every BASP connection opens with a small handshake: before one has
       // arrived whole, nothing larger is read (an unauthenticated plaintext
       // client could otherwise make the node hold max_payload per connection).
+      refused_ = true;
       refuse(fd, limits,
              handshake ? "a handshake of " + std::to_string(len) +
                              " bytes is over the cap of " +
@@ -93,6 +97,7 @@ public:
       return false;
     }
     if (len > limits.max_payload) {
+      refused_ = true;
       refuse(fd, limits,
              "a message of " + std::to_string(len) +
                  " bytes is over the cap of " +
@@ -100,6 +105,7 @@ public:
       return false;
     }
     if (handshake && len == 0) {
+      refused_ = true;
       refuse(fd, limits, "a handshake without payload");
       return false;
     }
@@ -118,6 +124,7 @@ private:
   }
 
   bool greeted_ = false;
+  bool refused_ = false;
   bool payload_next_ = false;
   handshake_watch::ticket_ptr watched_;
 };

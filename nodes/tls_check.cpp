@@ -70,6 +70,17 @@ int certificate_count(const std::string& path) {
   return n;
 }
 
+/// "certificate, key" etc.: which of the three required files `f` lacks.
+std::string missing_names(const tls_files& f) {
+  std::string out;
+  for (auto [given, name] : {std::pair{!f.certificate.empty(), "certificate"},
+                             std::pair{!f.key.empty(), "key"},
+                             std::pair{!f.cafile.empty(), "cafile"}})
+    if (!given)
+      out += (out.empty() ? "" : ", ") + std::string{name};
+  return out;
+}
+
 } // namespace
 
 std::optional<std::string> check_tls_files(const tls_files& f) {
@@ -81,9 +92,14 @@ std::optional<std::string> check_tls_files(const tls_files& f) {
   if (f.certificate.empty() || f.key.empty() || f.cafile.empty())
     return std::string{"TLS needs all of --openssl.certificate, "
                        "--openssl.key and --openssl.cafile (missing: "} +
-           (f.certificate.empty() ? "certificate " : "") +
-           (f.key.empty() ? "key " : "") + (f.cafile.empty() ? "cafile" : "") +
-           ")";
+           missing_names(f) + ")";
+  for (auto* file : {&f.certificate, &f.key, &f.cafile}) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(*file, ec))
+      return "cannot read " + *file + ": " +
+             (std::filesystem::exists(*file, ec) ? "not a regular file"
+                                                 : "no such file");
+  }
   if (under_system_store(f.cafile))
     return "--openssl.cafile " + f.cafile +
            " is in a system certificate store: give the cluster's own CA";
