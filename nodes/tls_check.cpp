@@ -93,10 +93,12 @@ std::optional<std::string> check_tls_files(const tls_files& f) {
     return std::string{"TLS needs all of --openssl.certificate, "
                        "--openssl.key and --openssl.cafile (missing: "} +
            missing_names(f) + ")";
-  for (auto* file : {&f.certificate, &f.key, &f.cafile}) {
+  for (auto [file, flag] :
+       {std::pair{&f.certificate, "certificate"}, std::pair{&f.key, "key"},
+        std::pair{&f.cafile, "cafile"}}) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(*file, ec))
-      return "cannot read " + *file + ": " +
+      return std::string{"cannot read --openssl."} + flag + " " + *file + ": " +
              (std::filesystem::exists(*file, ec) ? "not a regular file"
                                                  : "no such file");
   }

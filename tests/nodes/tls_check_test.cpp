@@ -70,13 +70,17 @@ BOOST_AUTO_TEST_CASE(needs_all_three_files) {
 BOOST_AUTO_TEST_CASE(names_a_file_that_does_not_exist) {
   auto f = good();
   f.certificate = (dir / "nope.pem").string();
-  BOOST_TEST(contains(why(f), "cannot load --openssl.certificate"));
+  BOOST_TEST(contains(why(f), "cannot read --openssl.certificate"));
+  BOOST_TEST(contains(why(f), "no such file"));
   f = good();
   f.key = (dir / "nope.key").string();
-  BOOST_TEST(contains(why(f), "cannot load --openssl.key"));
+  BOOST_TEST(contains(why(f), "cannot read --openssl.key"));
   f = good();
   f.cafile = (dir / "nope-ca.pem").string();
   BOOST_TEST(contains(why(f), "cannot read --openssl.cafile"));
+  f = good();
+  f.cafile = dir.path().string();
+  BOOST_TEST(contains(why(f), "not a regular file"));
 }
 
 BOOST_AUTO_TEST_CASE(refuses_a_ca_directory) {
