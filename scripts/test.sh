@@ -51,7 +51,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   LSAN_OPTIONS=suppressions=$root/tests/sanitizer/lsan.supp \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$root/tests/sanitizer/ubsan.supp \
   ctest --test-dir "$asan" --output-on-failure -j2 \
-    -R '^(persistence_tests|actors_tests|http_edge_tests|integration_tests)$'
+    -R '^(persistence_tests|actors_tests|http_edge_tests|integration_tests|nodes_tests)$'
 
 step "3/3 fuzzing"
 fuzz=${build}-fuzz
