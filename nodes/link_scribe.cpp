@@ -29,17 +29,6 @@ void refuse(native_socket fd, const link_limits& limits,
   ::shutdown(fd, SHUT_RDWR);
 }
 
-/// Whether `config` stays within `limits`; else `refuse`s the connection.
-bool within_cap(caf::io::receive_policy::config config, native_socket fd,
-                const link_limits& limits) {
-  if (config.second <= limits.max_payload)
-    return true;
-  refuse(fd, limits,
-         "a read of " + std::to_string(config.second) +
-             " bytes is over the cap of " + std::to_string(limits.max_payload));
-  return false;
-}
-
 /// Follows BASP's alternation of 32-byte headers and payloads on one
 /// connection and stops, before CAF 0.17's broker sees them, the headers it
 /// mishandles: a payload over the cap (CAF allocates `payload_len` bytes at
@@ -129,7 +118,7 @@ private:
   handshake_watch::ticket_ptr watched_;
 };
 
-/// CAF's plaintext scribe with the payload cap.
+/// CAF's plaintext scribe with the BASP header guard.
 class plain_scribe : public caf::io::network::scribe_impl {
 public:
   plain_scribe(default_multiplexer& mpx, native_socket fd, link_limits limits,
@@ -137,12 +126,6 @@ public:
       : scribe_impl(mpx, fd), limits_(std::move(limits)),
         guard_(std::move(watched)) {
     // nop
-  }
-
-  void configure_read(caf::io::receive_policy::config config) override {
-    if (!within_cap(config, stream_.fd(), limits_))
-      config = caf::io::receive_policy::at_most(1);
-    scribe_impl::configure_read(config);
   }
 
   bool consume(caf::execution_unit* ctx, const void* buf, size_t n) override {
@@ -245,8 +228,6 @@ public:
   }
 
   void configure_read(caf::io::receive_policy::config config) override {
-    if (!within_cap(config, stream_.fd(), limits_))
-      config = caf::io::receive_policy::at_most(1);
     stream_.configure_read(config);
     if (!launched_)
       launch();

@@ -1,5 +1,7 @@
 #include "nodes/raw_clients.hpp"
 
+#include "support/test_certs.hpp"
+
 #include <cerrno>
 #include <csignal>
 #include <fstream>
@@ -159,16 +161,7 @@ std::string raw_client::peer_serial() const {
   if (!tls_ || tls_->ssl == nullptr)
     return {};
   X509* x = SSL_get1_peer_certificate(tls_->ssl);
-  if (x == nullptr)
-    return {};
-  std::string out;
-  if (auto* bn = ASN1_INTEGER_to_BN(X509_get_serialNumber(x), nullptr)) {
-    if (char* hex = BN_bn2hex(bn)) {
-      out = hex;
-      OPENSSL_free(hex);
-    }
-    BN_free(bn);
-  }
+  auto out = serial_hex(x);
   X509_free(x);
   return out;
 }

@@ -101,17 +101,22 @@ std::string serial_of(const fs::path& pem) {
     return {};
   X509* x = PEM_read_X509(f, nullptr, nullptr, nullptr);
   std::fclose(f);
-  if (x == nullptr)
+  auto out = serial_hex(x);
+  X509_free(x);
+  return out;
+}
+
+std::string serial_hex(const X509* cert) {
+  if (cert == nullptr)
     return {};
   std::string out;
-  if (auto* bn = ASN1_INTEGER_to_BN(X509_get_serialNumber(x), nullptr)) {
+  if (auto* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr)) {
     if (char* hex = BN_bn2hex(bn)) {
       out = hex;
       OPENSSL_free(hex);
     }
     BN_free(bn);
   }
-  X509_free(x);
   return out;
 }
 

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <string>
 
+struct x509_st;
+
 namespace microshop::testing {
 
 /// A certificate and its private key, as PEM files.
@@ -58,6 +60,10 @@ void make_key(const std::filesystem::path& path);
 /// The serial number of the first certificate in the PEM file `pem`, in
 /// upper-case hex without leading zeros; empty when unreadable.
 std::string serial_of(const std::filesystem::path& pem);
+
+/// The serial number of `cert` in upper-case hex (as `serial_of`); empty
+/// for null.
+std::string serial_hex(const x509_st* cert);
 
 /// Runs `command` in a shell with stdout and stderr to `log`; throws
 /// `std::runtime_error` (with the log's tail) unless it exits 0.
