@@ -23,6 +23,10 @@ std::string to_string(errc x) {
     return "overloaded";
   case errc::misconfigured:
     return "misconfigured";
+  case errc::key_reused:
+    return "key_reused";
+  case errc::key_in_progress:
+    return "key_in_progress";
   }
   return "unknown";
 }

@@ -31,6 +31,10 @@ enum class errc : uint8_t {
   /// A peer is not the node the caller expects, or runs another shard map;
   /// the context says which and why.
   misconfigured,
+  /// An Idempotency-Key came again with a request other than its first.
+  key_reused,
+  /// An Idempotency-Key came again while its first request is processed.
+  key_in_progress,
 };
 
 /// The enumerator's name, e.g. "user_not_found".

@@ -47,26 +47,34 @@ typename Inspector::result_type inspect(Inspector& f, order& x) {
            x.products, x.total_cents, x.status, x.created_ms);
 }
 
-/// An order to create: prices are already exact cents.
+/// An order to create: prices are already exact cents. With an
+/// `idempotency_key` (scoped by `user_id`), its outcome is stored with the
+/// order it creates and answered again to a retry (docs/idempotency.md).
 struct new_order {
   std::string user_id;
   std::vector<line_item> products;
+  std::string idempotency_key;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, new_order& x) {
-  return f(caf::meta::type_name("microshop::new_order"), x.user_id, x.products);
+  return f(caf::meta::type_name("microshop::new_order"), x.user_id, x.products,
+           x.idempotency_key);
 }
 
-/// One answer of a batch: `value` when `err` is empty, else why not.
+/// One answer of a batch: `value` when `err` is empty, else why not;
+/// `replayed` when it is the stored outcome of an earlier request with the
+/// same Idempotency-Key.
 struct order_result {
   caf::error err;
   order value;
+  bool replayed = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order_result& x) {
-  return f(caf::meta::type_name("microshop::order_result"), x.err, x.value);
+  return f(caf::meta::type_name("microshop::order_result"), x.err, x.value,
+           x.replayed);
 }
 
 /// Which orders to list: all of them, or those of `user_id` when it is set.
@@ -101,7 +109,9 @@ typename Inspector::result_type inspect(Inspector& f, order_page& x) {
 /// The order service. Errors: `errc::invalid` (naming the field),
 /// `errc::user_not_found`, `errc::order_not_found`, `errc::unavailable`
 /// (the user service did not answer in time), `errc::storage`,
-/// `errc::misconfigured` (hello: not the node asked for, or another map).
+/// `errc::misconfigured` (hello: not the node asked for, or another map),
+/// and for orders with an Idempotency-Key `errc::key_reused` and
+/// `errc::key_in_progress`.
 using order_actor = caf::typed_actor<
     /// Answers the node's name when it is `expected_node` and runs the map
     /// with `map_digest`; else `errc::misconfigured` saying why.

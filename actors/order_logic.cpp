@@ -1,6 +1,7 @@
 #include "actors/order_logic.hpp"
 
 #include "actors/errc.hpp"
+#include "actors/idempotency.hpp"
 #include "actors/ids.hpp"
 #include "actors/money.hpp"
 #include "actors/wire_mapping.hpp"
@@ -18,14 +19,21 @@ order make_order(const new_order& x) {
   return o;
 }
 
-std::vector<order_result> store_orders(persistence::order_store& store,
-                                       const std::vector<new_order>& xs) {
+std::vector<order_result>
+store_orders(persistence::order_store& store, const std::vector<new_order>& xs,
+             const std::vector<std::string>& fps,
+             const std::vector<persistence::key_entry>& refused) {
   std::vector<order_result> out(xs.size());
   std::vector<persistence::order_record> records;
   records.reserve(xs.size());
-  for (const auto& x : xs)
-    records.push_back(to_record(make_order(x)));
-  auto err = to_error(store.insert_all(records), errc::order_not_found);
+  auto keys = refused;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    records.push_back(to_record(make_order(xs[i])));
+    if (!xs[i].idempotency_key.empty() && i < fps.size())
+      keys.push_back({xs[i].user_id, xs[i].idempotency_key,
+                      created_outcome(fps[i], records.back().id)});
+  }
+  auto err = to_error(store.insert_all(records, keys), errc::order_not_found);
   for (size_t i = 0; i < records.size(); ++i) {
     if (err)
       out[i].err = err;
@@ -33,6 +41,25 @@ std::vector<order_result> store_orders(persistence::order_store& store,
       out[i].value = to_wire(std::move(records[i]));
   }
   return out;
+}
+
+order_result replay_order(const persistence::order_store& store,
+                          const persistence::key_record& rec) {
+  order_result r;
+  if (auto err = stored_refusal(rec)) {
+    r.err = std::move(err);
+    r.replayed = true;
+    return r;
+  }
+  auto o = store.get(rec.text);
+  if (!o) {
+    r.err = caf::make_error(errc::storage,
+                            "Idempotency-Key outcome without its order");
+    return r;
+  }
+  r.value = to_wire(std::move(*o));
+  r.replayed = true;
+  return r;
 }
 
 caf::expected<order_page> list_orders(const persistence::order_store& store,

@@ -16,9 +16,18 @@ order make_order(const new_order& x);
 
 /// Makes every order of `xs` (each accepted by `validate`; see `make_order`)
 /// and stores them in one atomic write: one result per order, in order; the
-/// stored order, or the write's error.
-std::vector<order_result> store_orders(persistence::order_store& store,
-                                       const std::vector<new_order>& xs);
+/// stored order, or the write's error. An order with an Idempotency-Key
+/// (and its fingerprint at the same place of `fps`) has its key's outcome
+/// stored in the same write, as do the refusals `refused`.
+std::vector<order_result>
+store_orders(persistence::order_store& store, const std::vector<new_order>& xs,
+             const std::vector<std::string>& fps = {},
+             const std::vector<persistence::key_entry>& refused = {});
+
+/// The stored outcome `rec` of an order's Idempotency-Key as it is answered
+/// again (`replayed`): the refusal, or the order it created.
+order_result replay_order(const persistence::order_store& store,
+                          const persistence::key_record& rec);
 
 /// The most a list answer holds by `estimated_wire_size`.
 constexpr size_t default_list_budget = size_t{1} << 20;

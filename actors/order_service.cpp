@@ -1,11 +1,13 @@
 #include "actors/order_service.hpp"
 
 #include "actors/errc.hpp"
+#include "actors/idempotency.hpp"
 #include "actors/order_logic.hpp"
 #include "actors/peer_group.hpp"
 #include "actors/uniqueness.hpp"
 #include "actors/user_api.hpp"
 #include "actors/validation.hpp"
+#include "actors/wire_mapping.hpp"
 
 #include <algorithm>
 #include <caf/actor_system.hpp>
@@ -13,6 +15,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <functional>
 #include <malloc.h>
+#include <unordered_set>
 #include <vector>
 
 namespace microshop::actors {
@@ -40,6 +43,12 @@ struct create_batch {
   std::vector<size_t> verified;
   /// Groups whose user node has not answered yet.
   size_t groups_left = 0;
+  /// One per order: the fingerprint of an order whose Idempotency-Key this
+  /// batch holds in progress, else empty.
+  std::vector<std::string> fps;
+  /// The outcomes of keyed orders refused by a rule or an unknown user,
+  /// stored with the batch's orders.
+  std::vector<persistence::key_entry> refused;
   /// Receives `results` once every order has its outcome.
   std::function<void(std::vector<order_result>)> answer;
 };
@@ -47,50 +56,131 @@ struct create_batch {
 struct front_state {
   /// Links to the user nodes, by their index in the map.
   peer_group<user_actor> users;
+  /// The Idempotency-Keys (scoped by user id) of the orders being created.
+  std::unordered_set<std::string> keys_in_progress;
 };
 
 using front_ptr = order_front_actor::stateful_pointer<front_state>;
 
-/// Stores the verified orders of `b` in one write and answers.
-void store_and_answer(persistence::order_store& store, create_batch& b) {
+/// The in-progress name of the key of `x`, unique per (user id, key).
+std::string held_key(const new_order& x) {
+  auto out = std::to_string(x.user_id.size());
+  out += ':';
+  out += x.user_id;
+  out += x.idempotency_key;
+  return out;
+}
+
+/// Stores the verified orders of `b` and the outcomes of its keys in one
+/// write, lets go of its keys and answers.
+void store_and_answer(front_ptr self, persistence::order_store& store,
+                      create_batch& b) {
+  // The keys this batch holds, named before the verified orders move out.
+  std::vector<std::string> held_here;
+  for (size_t i = 0; i < b.fps.size(); ++i)
+    if (!b.fps[i].empty())
+      held_here.push_back(held_key(b.orders[i]));
   std::sort(b.verified.begin(), b.verified.end());
   std::vector<new_order> verified;
+  std::vector<std::string> fps;
   verified.reserve(b.verified.size());
-  for (auto i : b.verified)
+  fps.reserve(b.verified.size());
+  for (auto i : b.verified) {
+    fps.push_back(b.fps[i]);
     verified.push_back(std::move(b.orders[i]));
+  }
   // Ids and createdAt are taken now, when the orders are stored, so that ids
   // follow the order of the writes and `after` skips none (see store_orders).
-  auto stored = store_orders(store, verified);
-  for (size_t j = 0; j < stored.size(); ++j)
-    b.results[b.verified[j]] = std::move(stored[j]);
+  auto stored = store_orders(store, verified, fps, b.refused);
+  if (!verified.empty())
+    for (size_t j = 0; j < stored.size(); ++j)
+      b.results[b.verified[j]] = std::move(stored[j]);
+  for (auto& name : held_here)
+    self->state.keys_in_progress.erase(name);
   b.answer(std::move(b.results));
 }
 
-/// Creates `xs` (one order or a batch): validates each, asks each user node
-/// that owns some of the valid orders' users to verify them with one request
-/// and a finite timeout, and stores the verified ones in one write once every
-/// node answered. `answer` receives one result per order, in order; nothing
-/// is stored for an order whose user was not confirmed, and a node that is
-/// down or late fails only its own orders (`errc::unavailable`).
+/// Decides the key of `x` (which has one) for the order at `i` of `b`:
+/// refuses it, answers its stored outcome again, or holds it in progress for
+/// this batch; true when the order goes on to be created.
+bool admit_key(front_ptr self, const persistence::order_store& store,
+               create_batch& b, size_t i, const new_order& x) {
+  auto& res = b.results[i];
+  if (!is_valid_idempotency_key(x.idempotency_key)) {
+    res.err = idempotency_key_rule();
+    return false;
+  }
+  auto fp = fingerprint(x);
+  auto name = held_key(x);
+  auto& held = self->state.keys_in_progress;
+  bool busy = held.count(name) > 0;
+  std::optional<persistence::key_record> stored;
+  if (!busy) {
+    auto got = store.get_key(x.user_id, x.idempotency_key);
+    if (!got) {
+      res.err = to_error(got.error(), errc::order_not_found);
+      return false;
+    }
+    stored = std::move(*got);
+  }
+  switch (decide_key(stored, fp, busy)) {
+  case key_verdict::in_progress:
+    res.err = key_in_progress();
+    return false;
+  case key_verdict::mismatch:
+    res.err = key_reused();
+    return false;
+  case key_verdict::replay:
+    res = replay_order(store, *stored);
+    return false;
+  case key_verdict::fresh:
+    break;
+  }
+  held.insert(std::move(name));
+  b.fps[i] = std::move(fp);
+  return true;
+}
+
+/// Records that the keyed order at `i` of `b` was refused with `err` by the
+/// node (a rule, an unknown user): its outcome is stored with the batch.
+void refuse_keyed(create_batch& b, size_t i, const caf::error& err) {
+  b.results[i].err = err;
+  if (!b.fps[i].empty() && is_stored_refusal(err))
+    b.refused.push_back({b.orders[i].user_id, b.orders[i].idempotency_key,
+                         refused_outcome(b.fps[i], err)});
+}
+
+/// Creates `xs` (one order or a batch): decides each order's Idempotency-Key,
+/// validates each, asks each user node that owns some of the valid orders'
+/// users to verify them with one request and a finite timeout, and stores
+/// the verified ones (with the outcomes of their keys) in one write once
+/// every node answered. `answer` receives one result per order, in order;
+/// nothing is stored for an order whose user was not confirmed, and a node
+/// that is down or late fails only its own orders (`errc::unavailable`,
+/// whose keys are not stored: a retry runs again).
 void create_orders(front_ptr self, const store_ptr& store,
                    const order_service_config& cfg, std::vector<new_order> xs,
                    std::function<void(std::vector<order_result>)> answer) {
   auto b = std::make_shared<create_batch>();
   b->answer = std::move(answer);
   b->results.resize(xs.size());
+  b->fps.resize(xs.size());
+  b->orders = std::move(xs);
   std::vector<size_t> valid;
   std::vector<std::string> user_ids;
-  for (size_t i = 0; i < xs.size(); ++i) {
-    if (auto err = validate(xs[i])) {
-      b->results[i].err = std::move(err);
+  for (size_t i = 0; i < b->orders.size(); ++i) {
+    auto& x = b->orders[i];
+    if (!x.idempotency_key.empty() && !admit_key(self, *store, *b, i, x))
+      continue;
+    if (auto err = validate(x)) {
+      refuse_keyed(*b, i, err);
     } else {
       valid.push_back(i);
-      user_ids.push_back(xs[i].user_id);
+      user_ids.push_back(x.user_id);
     }
   }
-  b->orders = std::move(xs);
   if (valid.empty())
-    return b->answer(std::move(b->results));
+    return store_and_answer(self, *store, *b);
   auto groups = split_by_node(cfg.map, service::users, user_ids);
   for (auto& g : groups)
     if (!g.empty())
@@ -108,7 +198,7 @@ void create_orders(front_ptr self, const store_ptr& store,
     }
     self->state.users.ask<std::vector<bool>>(
         self, node, cfg.verify_timeout,
-        [b, store, at](caf::expected<std::vector<bool>> exists) {
+        [self, b, store, at](caf::expected<std::vector<bool>> exists) {
           if (!exists || exists->size() != at.size()) {
             for (auto i : at)
               b->results[i].err = user_service_unavailable();
@@ -117,11 +207,11 @@ void create_orders(front_ptr self, const store_ptr& store,
               if ((*exists)[j])
                 b->verified.push_back(at[j]);
               else
-                b->results[at[j]].err = not_found(errc::user_not_found);
+                refuse_keyed(*b, at[j], not_found(errc::user_not_found));
             }
           }
           if (--b->groups_left == 0)
-            store_and_answer(*store, *b);
+            store_and_answer(self, *store, *b);
         },
         verify_atom_v, std::move(ids));
   }

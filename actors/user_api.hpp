@@ -44,15 +44,19 @@ typename Inspector::result_type inspect(Inspector& f, user& x) {
            x.created_ms);
 }
 
-/// One answer of a batch: `value` when `err` is empty, else why not.
+/// One answer of a batch or of a create with an Idempotency-Key: `value`
+/// when `err` is empty, else why not; `replayed` when it is the stored
+/// outcome of an earlier create with the same key.
 struct user_result {
   caf::error err;
   user value;
+  bool replayed = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, user_result& x) {
-  return f(caf::meta::type_name("microshop::user_result"), x.err, x.value);
+  return f(caf::meta::type_name("microshop::user_result"), x.err, x.value,
+           x.replayed);
 }
 
 /// One page of users in creation order; `more` when users follow the last
@@ -111,7 +115,9 @@ enum class id_state : uint8_t {
 /// `errc::storage`, `errc::overloaded` (a create refused at once: the hash
 /// queue is full, or it waited too long for a hash worker),
 /// `errc::unavailable` (a user node that a create needs cannot be reached),
-/// `errc::misconfigured` (hello: not the node asked for, or another map).
+/// `errc::misconfigured` (hello: not the node asked for, or another map),
+/// and for creates with an Idempotency-Key `errc::key_reused` and
+/// `errc::key_in_progress`.
 using user_actor = caf::typed_actor<
     /// Answers the node's name when it is `expected_node` and runs the map
     /// with `map_digest`; else `errc::misconfigured` saying why.
@@ -128,6 +134,12 @@ using user_actor = caf::typed_actor<
     caf::replies_to<lookup_atom, std::string>::with<id_state>,
     /// Creates a user; its password is stored only as an Argon2id hash.
     caf::replies_to<create_atom, new_user>::with<user>,
+    /// Creates a user with the Idempotency-Key (this node must own the
+    /// key's shard, `key_node`): the outcome is stored with the user, or
+    /// alone for a refusal, and a retry with the key gets it again
+    /// (`replayed`). Every answer is a value; refusals and failures are in
+    /// its `err`.
+    caf::replies_to<create_atom, new_user, std::string>::with<user_result>,
     /// The user with this id.
     caf::replies_to<get_atom, std::string>::with<user>,
     /// A page of users, oldest first.

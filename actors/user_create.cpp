@@ -1,9 +1,10 @@
 // The user front's create: an id in one of its shards, both uniqueness
-// claims, the username then the email (a local call when this node owns the entry, else a
-// request to the entry's node), then a hash worker; and the entry node's side
-// of a claim (see docs/sharding.md, "Uniqueness across nodes").
+// claims, the username then the email (a local call when this node owns the
+// entry, else a request to the entry's node), then a hash worker; and the entry
+// node's side of a claim (see docs/sharding.md, "Uniqueness across nodes").
 
 #include "actors/errc.hpp"
+#include "actors/idempotency.hpp"
 #include "actors/user_front.hpp"
 
 #include <array>
@@ -45,11 +46,19 @@ hash_worker_actor::behavior_type hash_worker(hash_worker_actor::pointer,
                                              const store_ptr& store,
                                              pwhash_cost cost) {
   return {
-      [=](create_atom, const new_user& x,
-          const std::string& id) -> caf::result<user> {
+      [=](create_atom, const new_user& x, const std::string& id,
+          const std::string& key, const std::string& fp) -> caf::result<user> {
         lower_thread_priority();
         // The front admitted `x` and holds both its claims for `id`.
-        return store_user(*store, x, id, cost);
+        if (key.empty())
+          return store_user(*store, x, id, cost);
+        persistence::key_entry e{{}, key, created_outcome(fp, id)};
+        return store_user(*store, x, id, cost, &e);
+      },
+      [=](verify_atom, const std::string& password,
+          const std::string& hash) -> caf::result<bool> {
+        lower_thread_priority();
+        return verify_password(hash, password);
       },
   };
 }
@@ -58,18 +67,43 @@ caf::error overloaded(const char* why) {
   return caf::make_error(errc::overloaded, why);
 }
 
+/// Answers `job` with `result`; with an Idempotency-Key, the key is no
+/// longer in progress, and a refusal that the node decided is stored as the
+/// key's outcome (a created user's was stored with it).
+void end_create(front_pointer self, pending_create& job,
+                caf::expected<user> result) {
+  auto& st = self->state;
+  if (!job.key.empty()) {
+    if (!result && is_stored_refusal(result.error())) {
+      // A failed write is logged by the store; the client still gets the
+      // refusal, and a retry decides again.
+      static_cast<void>(st.store->put_key(
+          {{}, job.key, refused_outcome(job.fingerprint, result.error())}));
+    }
+    st.keys_in_progress.erase(job.key);
+  }
+  user_result r;
+  if (result)
+    r.value = std::move(*result);
+  else
+    r.err = std::move(result.error());
+  job.answer(std::move(r));
+}
+
 /// Ends `job` with `result`: releases both claims unless the user is
-/// stored, settles its id, answers.
+/// stored, settles its id, answers. A replay only answers.
 void finish_create(front_pointer self, pending_create& job,
                    caf::expected<user> result) {
+  if (job.replay) {
+    user_result r;
+    r.err = result ? caf::error{} : std::move(result.error());
+    return job.answer(std::move(r));
+  }
   if (!result)
     for (auto& c : claims_of(job.x, job.id))
       release_anywhere(self, c);
   self->state.ids->settle(job.id);
-  if (result)
-    job.rp.deliver(std::move(*result));
-  else
-    job.rp.deliver(std::move(result.error()));
+  end_create(self, job, std::move(result));
 }
 
 void dispatch(front_pointer self, pending_create job);
@@ -100,7 +134,29 @@ void dispatch(front_pointer self, pending_create job) {
   auto shared = std::make_shared<pending_create>(std::move(job));
   // A local worker on a thread of its own, linked to this actor: it answers
   // or dies with us, so no timeout is needed.
-  self->request(worker, caf::infinite, create_atom_v, shared->x, shared->id)
+  if (shared->replay) {
+    self->request(worker, caf::infinite, verify_atom_v, shared->x.password,
+                  shared->replay->password_hash)
+        .then(
+            [=](bool same) {
+              user_result r;
+              if (same) {
+                r.value = to_wire(*shared->replay);
+                r.replayed = true;
+              } else {
+                r.err = key_reused();
+              }
+              shared->answer(std::move(r));
+              worker_done(self, worker);
+            },
+            [=](caf::error& err) {
+              shared->answer(user_result{std::move(err), {}, false});
+              worker_done(self, worker);
+            });
+    return;
+  }
+  self->request(worker, caf::infinite, create_atom_v, shared->x, shared->id,
+                shared->key, shared->fingerprint)
       .then(
           [=](user& u) {
             finish_create(self, *shared, std::move(u));
@@ -110,6 +166,17 @@ void dispatch(front_pointer self, pending_create job) {
             finish_create(self, *shared, std::move(err));
             worker_done(self, worker);
           });
+}
+
+/// Hands `job` to an idle hash worker, or queues it; a full queue refuses
+/// it with `errc::overloaded`.
+void enqueue(front_pointer self, pending_create job) {
+  auto& st = self->state;
+  if (!st.idle.empty())
+    return dispatch(self, std::move(job));
+  if (!st.queue.push(job, std::chrono::steady_clock::now(), drop_stale(self)))
+    finish_create(self, job,
+                  overloaded("User service overloaded: hash queue full"));
 }
 
 /// The first `attempted` claims of `job` answered with `errs` (none: held):
@@ -132,14 +199,10 @@ void claims_answered(front_pointer self, pending_create job,
       if (!is(errs[i], errc::duplicate))
         release_anywhere(self, claims[i]);
     st.ids->settle(job.id);
-    job.rp.deliver(*refusal);
+    end_create(self, job, *refusal);
     return;
   }
-  if (!st.idle.empty())
-    return dispatch(self, std::move(job));
-  if (!st.queue.push(job, std::chrono::steady_clock::now(), drop_stale(self)))
-    finish_create(self, job,
-                  overloaded("User service overloaded: hash queue full"));
+  enqueue(self, std::move(job));
 }
 
 /// Claims `c` at its entry node: here with a call, else with a request.
@@ -224,8 +287,8 @@ void release_anywhere(front_pointer self, const unique_claim& c) {
       release_atom_v, c);
 }
 
-void start_create(front_pointer self, new_user x,
-                  caf::typed_response_promise<user> rp) {
+void start_create(front_pointer self, new_user x, create_answer answer,
+                  std::string key, std::string fingerprint) {
   auto& st = self->state;
   struct claiming {
     pending_create job;
@@ -234,7 +297,9 @@ void start_create(front_pointer self, new_user x,
   auto cl = std::make_shared<claiming>();
   cl->job.id = st.ids->assign(st.shards.next());
   cl->job.x = std::move(x);
-  cl->job.rp = std::move(rp);
+  cl->job.answer = std::move(answer);
+  cl->job.key = std::move(key);
+  cl->job.fingerprint = std::move(fingerprint);
   // The username first, then the email: every create takes the two in one
   // order, so two creates of the same pair cannot each win one entry and
   // both be refused (a double-submitted form creates its user once).
@@ -249,6 +314,58 @@ void start_create(front_pointer self, new_user x,
       claims_answered(self, std::move(cl->job), cl->errs, 2);
     });
   });
+}
+
+void start_keyed_create(front_pointer self, new_user x, std::string key,
+                        create_answer answer) {
+  auto& st = self->state;
+  auto refuse = [&](caf::error err) {
+    answer(user_result{std::move(err), {}, false});
+  };
+  if (!is_valid_idempotency_key(key))
+    return refuse(idempotency_key_rule());
+  if (key_node(st.cfg.map, key) != st.self_index)
+    return refuse(caf::make_error(
+        errc::misconfigured, "Idempotency-Key is not in a shard of this node"));
+  auto fp = fingerprint(x);
+  bool busy = st.keys_in_progress.count(key) > 0;
+  std::optional<persistence::key_record> stored;
+  if (!busy) {
+    auto got = st.store->get_key(key);
+    if (!got)
+      return refuse(to_error(got.error()));
+    stored = std::move(*got);
+  }
+  switch (decide_key(stored, fp, busy)) {
+  case key_verdict::in_progress:
+    return refuse(key_in_progress());
+  case key_verdict::mismatch:
+    return refuse(key_reused());
+  case key_verdict::replay: {
+    if (auto err = stored_refusal(*stored))
+      return answer(user_result{std::move(err), {}, true});
+    // A created user: answered again only to the same password, which its
+    // Argon2id hash checks (a hash worker's work, like a create's).
+    auto rec = st.store->get(stored->text);
+    if (!rec)
+      return refuse(caf::make_error(
+          errc::storage, "Idempotency-Key outcome without its user"));
+    pending_create job;
+    job.x = std::move(x);
+    job.replay = std::move(*rec);
+    job.answer = std::move(answer);
+    return enqueue(self, std::move(job));
+  }
+  case key_verdict::fresh:
+    break;
+  }
+  if (auto err = admit_create(x)) {
+    static_cast<void>(st.store->put_key({{}, key, refused_outcome(fp, err)}));
+    return refuse(std::move(err));
+  }
+  st.keys_in_progress.insert(key);
+  start_create(self, std::move(x), std::move(answer), std::move(key),
+               std::move(fp));
 }
 
 void spawn_hash_workers(front_pointer self) {

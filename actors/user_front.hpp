@@ -13,7 +13,9 @@
 #include <caf/typed_response_promise.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace microshop::actors {
@@ -21,17 +23,31 @@ namespace microshop::actors {
 /// The published interface plus the front's own timer.
 using user_front_actor = user_actor::extend<caf::reacts_to<tick_atom>>;
 
-/// Hashes a create's password and stores its record under the given id, on a
+/// Hashes a create's password and stores its record under the given id
+/// (with the key record of its Idempotency-Key and fingerprint, when the key
+/// is not empty), or checks a password against an Argon2id hash; on a
 /// thread of its own.
 using hash_worker_actor = caf::typed_actor<
-    caf::replies_to<create_atom, new_user, std::string>::with<user>>;
+    caf::replies_to<create_atom, new_user, std::string, std::string,
+                    std::string>::with<user>,
+    caf::replies_to<verify_atom, std::string, std::string>::with<bool>>;
 
-/// A create whose claims hold, and where its answer goes.
+/// Receives the outcome of a create.
+using create_answer = std::function<void(user_result)>;
+
+/// A create whose claims hold (or a replay whose password is to be checked),
+/// and where its answer goes.
 struct pending_create {
   new_user x;
   /// Its id, in flight until the create ends.
   std::string id;
-  caf::typed_response_promise<user> rp;
+  /// Its Idempotency-Key (empty: none) and the request's fingerprint.
+  std::string key;
+  std::string fingerprint;
+  /// A replay of `replay`, stored for the key: `x.password` is checked
+  /// against its hash, and nothing is created.
+  std::optional<persistence::user_record> replay;
+  create_answer answer;
 };
 
 struct user_front_state {
@@ -48,6 +64,8 @@ struct user_front_state {
   /// Links to the other user nodes, by their index in the map (this node's
   /// own link is never used).
   peer_group<user_actor> peers;
+  /// The Idempotency-Keys of the creates this node is running.
+  std::unordered_set<std::string> keys_in_progress;
 };
 
 using front_pointer = user_front_actor::stateful_pointer<user_front_state>;
@@ -76,9 +94,18 @@ void lookup_anywhere(front_pointer self, const std::string& id,
 void release_anywhere(front_pointer self, const unique_claim& c);
 
 /// Creates `x` (valid): an id in one of this node's shards, both claims in
-/// parallel, then a hash worker (or the bounded queue); answers `rp`.
-void start_create(front_pointer self, new_user x,
-                  caf::typed_response_promise<user> rp);
+/// turn, then a hash worker (or the bounded queue); answers `answer`. With a
+/// `key` (which this node holds in progress), its outcome is stored: with
+/// the user, or alone for a refusal by a rule or a taken value.
+void start_create(front_pointer self, new_user x, create_answer answer,
+                  std::string key = {}, std::string fingerprint = {});
+
+/// Runs a create with the Idempotency-Key `key` (see `user_actor`): an
+/// invalid key, a key of another node, one in progress or reused are
+/// refused; a stored outcome is answered again (a created user only when
+/// the password matches its hash); else `start_create`.
+void start_keyed_create(front_pointer self, new_user x, std::string key,
+                        create_answer answer);
 
 /// Spawns the hash workers of `self` (linked, detached).
 void spawn_hash_workers(front_pointer self);

@@ -11,7 +11,8 @@ caf::error admit_create(const new_user& x) {
 
 caf::expected<user> store_user(persistence::user_store& store,
                                const new_user& x, const std::string& id,
-                               const pwhash_cost& cost) {
+                               const pwhash_cost& cost,
+                               const persistence::key_entry* key) {
   auto hash = hash_password(x.password, cost);
   if (!hash)
     return std::move(hash.error());
@@ -21,7 +22,7 @@ caf::expected<user> store_user(persistence::user_store& store,
   rec.email = x.email;
   rec.password_hash = std::move(*hash);
   rec.created_ms = id_time_ms(rec.id);
-  if (auto err = store.put_record(rec))
+  if (auto err = key ? store.put_record(rec, *key) : store.put_record(rec))
     return to_error(err);
   return to_wire(rec);
 }

@@ -20,10 +20,13 @@ namespace microshop::actors {
 
 /// Hashes the password of `x`, which `admit_create` admitted and whose
 /// uniqueness entries point at `id`, and stores the user record under `id`
-/// (no entry is touched); the stored user, or the error.
+/// (no entry is touched), with the key record of `key` in the same write
+/// when `key` is given (an Idempotency-Key's outcome: the key, the request's
+/// fingerprint); the stored user, or the error.
 caf::expected<user> store_user(persistence::user_store& store,
                                const new_user& x, const std::string& id,
-                               const pwhash_cost& cost);
+                               const pwhash_cost& cost,
+                               const persistence::key_entry* key = nullptr);
 
 /// The user service's create on a node that holds every shard, as one call:
 /// `admit_create`, an id in flight in `ids`, both claims (`claim_here`;

@@ -138,7 +138,20 @@ user_front_actor::behavior_type user_front(front_pointer self, store_ptr store,
         if (auto err = admit_create(x))
           return err;
         auto rp = self->make_response_promise<user>();
-        start_create(self, std::move(x), rp);
+        start_create(self, std::move(x), [rp](user_result r) mutable {
+          if (r.err)
+            rp.deliver(std::move(r.err));
+          else
+            rp.deliver(std::move(r.value));
+        });
+        return rp;
+      },
+      [=](create_atom, new_user& x,
+          std::string& key) -> caf::result<user_result> {
+        auto rp = self->make_response_promise<user_result>();
+        start_keyed_create(
+            self, std::move(x), std::move(key),
+            [rp](user_result r) mutable { rp.deliver(std::move(r)); });
         return rp;
       },
       [=](get_atom, const std::string& id) -> caf::result<user> {

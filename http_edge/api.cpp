@@ -71,6 +71,10 @@ response error_to_response(const caf::error& err, std::string_view service) {
       return error_response(500, "Internal storage error");
     case errc::misconfigured:
       return unavailable(service);
+    case errc::key_reused:
+      return error_response(422, text);
+    case errc::key_in_progress:
+      return error_response(409, text);
     case errc::overloaded: {
       auto r =
           error_response(503, std::string{service} + " service overloaded");
@@ -89,6 +93,23 @@ response order_create_error(const caf::error& err) {
   if (actors::is(err, errc::user_not_found))
     return error_response(400, "User not found");
   return error_to_response(err, "Order");
+}
+
+response replayed(response r) {
+  r.headers.emplace_back("Idempotent-Replayed", "true");
+  r.headers.emplace_back("Access-Control-Expose-Headers",
+                         "Idempotent-Replayed, Location");
+  return r;
+}
+
+response created(actors::user_result& x) {
+  auto r = x.err ? error_to_response(x.err, "User") : created(x.value);
+  return x.replayed ? replayed(std::move(r)) : r;
+}
+
+response created(actors::order_result& x) {
+  auto r = x.err ? order_create_error(x.err) : created(x.value);
+  return x.replayed ? replayed(std::move(r)) : r;
 }
 
 response created(const actors::user& x) {

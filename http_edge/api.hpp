@@ -31,6 +31,18 @@ response created(const actors::user& x);
 /// 201 with the order and its Location.
 response created(const actors::order& x);
 
+/// `r` marked as the stored answer to an earlier request with the same
+/// Idempotency-Key: `Idempotent-Replayed: true`, exposed to browsers.
+response replayed(response r);
+
+/// The answer to a create with an Idempotency-Key: 201 with the user, or
+/// its refusal or failure as `error_to_response`; `replayed` when it was.
+response created(actors::user_result& x);
+
+/// The answer to an order create of a batch: 201 with the order, or its
+/// refusal or failure as `order_create_error`; `replayed` when it was.
+response created(actors::order_result& x);
+
 /// 200 with one user or order.
 response found(const actors::user& x);
 response found(const actors::order& x);

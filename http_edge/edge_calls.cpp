@@ -2,6 +2,7 @@
 // (`GET /api/users/<id>`, `POST /api/orders`) gathered by a `batcher` per
 // node into one message each.
 
+#include "actors/idempotency.hpp"
 #include "http_edge/api.hpp"
 #include "http_edge/edge_state.hpp"
 #include "http_edge/routes.hpp"
@@ -75,12 +76,12 @@ void gated_ask(edge_broker* self, call_gate& gate, slot_ref ref, connection& c,
 }
 
 /// Sends what `b` has gathered to the node behind `link`, as far as its
-/// limits allow, and answers each request with `on_value(result.value)` or
-/// `on_error(result.err)`.
-template <class Result, class Item, class Handle, class Atom, class OnValue>
+/// limits allow, and answers each request with `on_result(result)`, or
+/// `on_error(err)` when the whole message failed.
+template <class Result, class Item, class Handle, class Atom, class OnResult>
 void send_batches(edge_broker* self, batcher<Item>& b,
                   const actors::peer_link<Handle>& link, Atom atom,
-                  response (*on_error)(const caf::error&), OnValue on_value) {
+                  response (*on_error)(const caf::error&), OnResult on_result) {
   while (auto m = b.next(clock::now())) {
     auto slots = std::make_shared<std::vector<slot_ref>>(std::move(m->slots));
     if (!link.connected()) {
@@ -101,10 +102,8 @@ void send_batches(edge_broker* self, batcher<Item>& b,
                 auto& s = (*slots)[i];
                 if (i >= results.size())
                   complete(self, s, on_error(caf::sec::unexpected_response));
-                else if (results[i].err)
-                  complete(self, s, on_error(results[i].err));
                 else
-                  complete(self, s, on_value(results[i].value));
+                  complete(self, s, on_result(results[i]));
               }
               done();
             },
@@ -150,12 +149,14 @@ void flush_batches(edge_broker* self) {
   auto& st = self->state;
   for (auto& n : st.users.nodes)
     send_batches<actors::user_result>(self, n.batch, n.link, actors::get_atom_v,
-                                      user_error,
-                                      [](actors::user& u) { return found(u); });
+                                      user_error, [](actors::user_result& r) {
+                                        return r.err ? user_error(r.err)
+                                                     : found(r.value);
+                                      });
   for (auto& n : st.orders.nodes)
     send_batches<actors::order_result>(
         self, n.batch, n.link, actors::create_atom_v, order_create_error,
-        [](actors::order& o) { return created(o); });
+        [](actors::order_result& r) { return created(r); });
 }
 
 void dispatch(edge_broker* self, slot_ref ref, connection& c,
@@ -182,6 +183,15 @@ void dispatch(edge_broker* self, slot_ref ref, connection& c,
   }
   if (auto* x = std::get_if<create_user_call>(&call)) {
     auto& nodes = st.users.nodes;
+    if (!x->key.empty()) {
+      // A keyed create goes where its key's outcome is stored; only that
+      // node can tell a retry from a first request.
+      auto& n = nodes[actors::key_node(map, x->key)];
+      return ask<actors::user_result>(
+          self, ref, c, n.link, n.tag, user_error,
+          [](actors::user_result& r) { return created(r); },
+          actors::create_atom_v, std::move(x->user), std::move(x->key));
+    }
     auto i = round_robin(st.users.next_create, nodes.size(),
                          [&](size_t k) { return nodes[k].link.connected(); });
     if (!i)

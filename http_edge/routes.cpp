@@ -1,6 +1,7 @@
 #include "http_edge/routes.hpp"
 
 #include "actors/errc.hpp"
+#include "actors/idempotency.hpp"
 #include "actors/ids.hpp"
 #include "http_edge/api.hpp"
 #include "http_edge/request_body.hpp"
@@ -40,6 +41,24 @@ route_result parse_body(const http_request& req, Parse parse) {
   return Call{std::move(*x)};
 }
 
+/// The Idempotency-Key of `req` (empty: none), or the 400 that refuses it:
+/// not 1-255 printable ASCII characters, or given more than once.
+std::variant<std::string, response> idempotency_key(const http_request& req) {
+  const std::string* found = nullptr;
+  for (const auto& [name, value] : req.headers) {
+    if (name != "idempotency-key")
+      continue;
+    if (found)
+      return error_response(400, "Idempotency-Key must be given once");
+    found = &value;
+  }
+  if (!found)
+    return std::string{};
+  if (!actors::is_valid_idempotency_key(*found))
+    return bad_request(actors::idempotency_key_rule());
+  return *found;
+}
+
 } // namespace
 
 route_result route_request(http_request& req) {
@@ -54,14 +73,25 @@ route_result route_request(http_request& req) {
   if (req.method == "OPTIONS")
     return preflight(req, rt.target);
   bool post = req.method == "POST";
+  std::string key;
+  if (post) {
+    auto k = idempotency_key(req);
+    if (auto* refusal = std::get_if<response>(&k))
+      return std::move(*refusal);
+    key = std::move(std::get<std::string>(k));
+  }
   switch (rt.target) {
   case resource::healthz:
     return response{200, "{\"status\":\"ok\"}", {}};
   case resource::readyz:
     return readiness_call{};
   case resource::users:
-    if (post)
-      return parse_body<create_user_call>(req, parse_new_user);
+    if (post) {
+      auto call = parse_body<create_user_call>(req, parse_new_user);
+      if (auto* c = std::get_if<create_user_call>(&call))
+        c->key = std::move(key);
+      return call;
+    }
     if (auto p = parse_page(rt.query))
       return list_users_call{*p};
     else
@@ -71,8 +101,12 @@ route_result route_request(http_request& req) {
       return error_response(404, "User not found");
     return get_user_call{std::move(rt.id)};
   case resource::orders:
-    if (post)
-      return parse_body<create_order_call>(req, parse_new_order);
+    if (post) {
+      auto call = parse_body<create_order_call>(req, parse_new_order);
+      if (auto* c = std::get_if<create_order_call>(&call))
+        c->order.idempotency_key = std::move(key);
+      return call;
+    }
     if (auto q = parse_order_query(rt.query))
       return list_orders_call{*q};
     else

@@ -16,6 +16,8 @@ namespace microshop::http_edge {
 /// method, path, media type and JSON shape.
 struct create_user_call {
   actors::new_user user;
+  /// The request's Idempotency-Key; empty when it has none.
+  std::string key;
 };
 struct list_users_call {
   actors::page page;
@@ -43,7 +45,8 @@ using route_result =
 
 /// Routes `req` by API.md: 404 for an unknown path, 405 with `Allow` for a
 /// wrong method, 204 for a CORS preflight, 415/400 for a body that is not
-/// the JSON the route takes, 404 for an id that cannot exist; else the call.
+/// the JSON the route takes, 400 for an Idempotency-Key that breaks its rule
+/// or is given twice, 404 for an id that cannot exist; else the call.
 route_result route_request(http_request& req);
 
 } // namespace microshop::http_edge

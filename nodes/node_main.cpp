@@ -64,6 +64,9 @@ store_node_config::store_node_config(std::string default_data_dir,
       .add(salvage_wal, "salvage-wal",
            "open a store whose WAL is damaged, dropping every record after "
            "the damage")
+      .add(idempotency_ttl, "idempotency-ttl",
+           "how long Idempotency-Key outcomes are kept at least (API.md "
+           "promises 24h)")
       .add(shard_map, "shard-map",
            "shard map file (default: 128 shards on one user and one order "
            "node)")
@@ -78,7 +81,20 @@ persistence::store_options store_node_config::store_options() const {
   opts.cache_bytes = cache_mib << 20;
   opts.write_buffer_bytes = write_buffer_mib << 20;
   opts.salvage_wal = salvage_wal;
+  opts.key_ttl =
+      std::chrono::duration_cast<std::chrono::milliseconds>(idempotency_ttl);
   return opts;
+}
+
+std::optional<std::string>
+store_node_config::check_store_flags(const std::string& node) const {
+  if (idempotency_ttl <= caf::timespan{0})
+    return "--idempotency-ttl must be positive";
+  if (idempotency_ttl < std::chrono::hours(24))
+    std::cerr << node << ": warning: --idempotency-ttl is below the 24h that "
+              << "API.md promises: a retry after it may create a second "
+              << "record" << std::endl;
+  return std::nullopt;
 }
 
 void block_shutdown_signals() {

@@ -44,6 +44,8 @@ public:
   size_t cache_mib = 256;
   size_t write_buffer_mib = 64;
   bool salvage_wal = false;
+  /// How long Idempotency-Key outcomes are kept at least.
+  caf::timespan idempotency_ttl = std::chrono::hours(24);
   /// The shard map file; empty: `even(default_shards, 1, 1)`.
   std::string shard_map;
   /// This node's name in the map.
@@ -56,6 +58,11 @@ public:
 
   /// The store options these flags ask for.
   persistence::store_options store_options() const;
+
+  /// Why these flags cannot run a node (a TTL that is not positive); nothing
+  /// when they can. Warns on stderr, naming `node`, about a TTL below the
+  /// 24 hours API.md promises.
+  std::optional<std::string> check_store_flags(const std::string& node) const;
 };
 
 /// Blocks SIGINT and SIGTERM in this thread and every thread it starts; call

@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
     return *rc;
   // The map, the name and the user nodes first: a misconfigured node exits
   // before it opens (and locks) its store.
+  if (auto why = cfg.check_store_flags("order_node"))
+    return nodes::fail("order_node", *why);
   auto map = nodes::load_shard_map(cfg.shard_map);
   if (!map)
     return nodes::fail("order_node", actors::error_text(map.error()));

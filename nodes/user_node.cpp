@@ -47,6 +47,8 @@ int main(int argc, char** argv) {
     return *rc;
   // The map, the name and the peers first: a misconfigured node exits before
   // it opens (and locks) its store.
+  if (auto why = cfg.check_store_flags("user_node"))
+    return nodes::fail("user_node", *why);
   auto map = nodes::load_shard_map(cfg.shard_map);
   if (!map)
     return nodes::fail("user_node", actors::error_text(map.error()));

@@ -8,6 +8,7 @@ namespace {
 
 constexpr char user_format = 'U';
 constexpr char order_format = 'O';
+constexpr char key_format = 'K';
 
 void put_varint(std::string& out, uint64_t x) {
   while (x >= 0x80) {
@@ -99,6 +100,52 @@ std::string encode(const order_record& x) {
   put_varint(out, x.total_cents);
   put_str(out, x.status);
   put_int(out, x.created_ms);
+  return out;
+}
+
+std::string encode(const key_record& x) {
+  std::string out;
+  out.reserve(16 + x.fingerprint.size() + x.text.size());
+  out.push_back(key_format);
+  auto t = static_cast<uint64_t>(x.stored_ms);
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((t >> shift) & 0xff));
+  put_varint(out, x.code);
+  put_str(out, x.fingerprint);
+  put_str(out, x.text);
+  return out;
+}
+
+std::optional<int64_t> key_stored_ms(std::string_view bytes) {
+  if (bytes.size() < 9 || bytes.front() != key_format)
+    return std::nullopt;
+  uint64_t t = 0;
+  for (size_t i = 1; i < 9; ++i)
+    t = (t << 8) | static_cast<uint8_t>(bytes[i]);
+  return static_cast<int64_t>(t);
+}
+
+std::optional<key_record> decode_key(std::string_view bytes) {
+  auto t = key_stored_ms(bytes);
+  if (!t)
+    return std::nullopt;
+  reader r{bytes.substr(9)};
+  key_record x;
+  x.stored_ms = *t;
+  auto code = r.varint();
+  x.fingerprint = r.str();
+  x.text = r.str();
+  if (!r.ok || !r.in.empty() || code > 255)
+    return std::nullopt;
+  x.code = static_cast<uint8_t>(code);
+  return x;
+}
+
+std::string scoped_key(std::string_view scope, std::string_view key) {
+  std::string out;
+  out.reserve(2 + scope.size() + key.size());
+  put_str(out, scope);
+  out.append(key);
   return out;
 }
 

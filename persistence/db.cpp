@@ -1,8 +1,12 @@
 #include "persistence/db.hpp"
 
+#include "persistence/codec.hpp"
+
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 #include <rocksdb/cache.h>
+#include <rocksdb/compaction_filter.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
@@ -52,8 +56,16 @@ store_error db_handle::close() {
   rocksdb::FlushOptions flush;
   flush.wait = true;
   flush.allow_write_stall = true;
-  if (auto st = db->Flush(flush); !st.ok())
+  std::vector<rocksdb::ColumnFamilyHandle*> families{db->DefaultColumnFamily()};
+  if (keys)
+    families.push_back(keys);
+  if (auto st = db->Flush(flush, families); !st.ok())
     first = storage_error(*this, "flush at close", st);
+  if (keys) {
+    if (auto st = db->DestroyColumnFamilyHandle(keys); !st.ok() && !first)
+      first = storage_error(*this, "close key records", st);
+    keys = nullptr;
+  }
   if (auto st = db->Close(); !st.ok() && !first)
     first = storage_error(*this, "close", st);
   db.reset();
@@ -97,6 +109,42 @@ private:
   }
 
   key_runs runs_;
+};
+
+/// The name of the column family of key records.
+const std::string keys_family = "idempotency";
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Whether a key record stored at `stored_ms` has outlived `ttl` now.
+bool expired(int64_t stored_ms, std::chrono::milliseconds ttl) {
+  return stored_ms <= now_ms() - ttl.count();
+}
+
+/// Drops key records older than the TTL when compactions meet them: the
+/// purge costs the request path nothing (no scan, no timer).
+class key_ttl_filter : public rocksdb::CompactionFilter {
+public:
+  explicit key_ttl_filter(std::chrono::milliseconds ttl) : ttl_(ttl) {
+    // nop
+  }
+
+  const char* Name() const override {
+    return "microshop.key_ttl";
+  }
+
+  bool Filter(int, const rocksdb::Slice&, const rocksdb::Slice& value,
+              std::string*, bool*) const override {
+    auto t = key_stored_ms({value.data(), value.size()});
+    return t && expired(*t, ttl_);
+  }
+
+private:
+  std::chrono::milliseconds ttl_;
 };
 
 /// The smallest key greater than every key starting with `prefix`; empty
@@ -162,8 +210,30 @@ open_db(const std::filesystem::path& dir, const store_options& opts,
   // orders that competition cost a third of GET /api/orders?userId=.
   table.cache_index_and_filter_blocks = false;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  options.create_missing_column_families = true;
+  // Key records: a small family of their own, whose every file is compacted
+  // again once its records may have expired (RocksDB's periodic compaction),
+  // which runs the TTL filter over it.
+  rocksdb::ColumnFamilyOptions key_options{options};
+  key_options.write_buffer_size =
+      std::min<size_t>(opts.write_buffer_bytes, size_t{8} << 20);
+  key_options.memtable_insert_with_hint_prefix_extractor = nullptr;
+  h->key_ttl = opts.key_ttl;
+  static_assert(sizeof(uint64_t) >= sizeof(long));
+  key_options
+      .periodic_compaction_seconds = static_cast<uint64_t>(std::max<int64_t>(
+      3600,
+      std::chrono::duration_cast<std::chrono::seconds>(opts.key_ttl).count()));
+  auto filter = std::make_shared<key_ttl_filter>(opts.key_ttl);
+  key_options.compaction_filter = filter.get();
+  std::vector<rocksdb::ColumnFamilyDescriptor> families{
+      {rocksdb::kDefaultColumnFamilyName,
+       rocksdb::ColumnFamilyOptions{options}},
+      {keys_family, key_options}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  auto st = rocksdb::DB::Open(options, h->path, &raw);
+  auto st = rocksdb::DB::Open(rocksdb::DBOptions{options}, h->path, families,
+                              &handles, &raw);
   if (!st.ok()) {
     auto msg = "cannot open " + h->path + ": " + one_line(st.ToString());
     if (st.IsCorruption())
@@ -174,6 +244,18 @@ open_db(const std::filesystem::path& dir, const store_options& opts,
     return store_error{store_errc::failure, std::move(msg)};
   }
   h->db.reset(raw);
+  // The default family's handle is the database's own; the other one is
+  // destroyed before the database closes.
+  if (handles.size() != 2) {
+    for (auto* x : handles)
+      static_cast<void>(h->db->DestroyColumnFamilyHandle(x));
+    h->db.reset();
+    return store_error{store_errc::failure,
+                       "cannot open " + h->path + ": column families missing"};
+  }
+  static_cast<void>(h->db->DestroyColumnFamilyHandle(handles[0]));
+  h->keys = handles[1];
+  h->key_filter = std::move(filter);
   h->write.sync = opts.sync_writes;
   return h;
 }
@@ -217,9 +299,33 @@ scan(const db_handle& h, const std::string& prefix, std::string_view after,
 store_error compact(const db_handle& h) {
   rocksdb::CompactRangeOptions opts;
   auto st = h.db->CompactRange(opts, nullptr, nullptr);
+  if (st.ok())
+    st = h.db->CompactRange(opts, h.keys, nullptr, nullptr);
   if (!st.ok())
     return storage_error(h, "compact", st);
   return store_error{};
+}
+
+store_result<std::optional<key_record>>
+read_key(const db_handle& h, std::string_view scope, std::string_view key) {
+  rocksdb::PinnableSlice value;
+  auto st = h.db->Get(h.read, h.keys, scoped_key(scope, key), &value);
+  if (st.IsNotFound())
+    return std::optional<key_record>{};
+  if (!st.ok())
+    return storage_error(h, "read key record", st);
+  auto rec = decode_key(value.ToStringView());
+  if (!rec)
+    return storage_error(h, "decode key record",
+                         rocksdb::Status::Corruption("key record"));
+  if (expired(rec->stored_ms, h.key_ttl))
+    return std::optional<key_record>{};
+  return std::optional<key_record>{std::move(*rec)};
+}
+
+rocksdb::Status add_key(const db_handle& h, rocksdb::WriteBatch& batch,
+                        const key_entry& e) {
+  return batch.Put(h.keys, scoped_key(e.scope, e.key), encode(e.rec));
 }
 
 store_error write(const db_handle& h, rocksdb::WriteBatch& batch) {

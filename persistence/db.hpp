@@ -12,7 +12,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
 #include <string>
 #include <string_view>
 
@@ -23,6 +25,12 @@ namespace microshop::persistence::detail {
 /// a clean stop no record lives only in the WAL.
 struct db_handle {
   std::unique_ptr<rocksdb::DB> db;
+  /// The column family of key records (Idempotency-Key outcomes), kept apart
+  /// so that its TTL compactions never rewrite the records.
+  rocksdb::ColumnFamilyHandle* keys = nullptr;
+  std::chrono::milliseconds key_ttl{0};
+  /// The TTL filter of `keys`; RocksDB holds a plain pointer to it.
+  std::shared_ptr<const void> key_filter;
   rocksdb::WriteOptions write;
   rocksdb::ReadOptions read;
   std::string path;
@@ -69,7 +77,16 @@ scan(const db_handle& h, const std::string& prefix, std::string_view after,
      const std::function<store_error(std::string_view key_suffix,
                                      std::string_view value)>& visit);
 
-/// Compacts every level of the database.
+/// The key record of `key` within `scope`; nothing when there is none or it
+/// is older than the store's `key_ttl` (a compaction drops it later).
+store_result<std::optional<key_record>>
+read_key(const db_handle& h, std::string_view scope, std::string_view key);
+
+/// Adds the key record of `e` to `batch`; not ok when the batch refuses it.
+rocksdb::Status add_key(const db_handle& h, rocksdb::WriteBatch& batch,
+                        const key_entry& e);
+
+/// Compacts every level of the database (records and key records).
 store_error compact(const db_handle& h);
 
 /// Writes `batch` with the store's write options.

@@ -121,13 +121,26 @@ store_error order_store::insert(const order_record& o) {
 }
 
 store_error order_store::insert_all(const std::vector<order_record>& orders) {
-  if (orders.empty())
+  return insert_all(orders, {});
+}
+
+store_error order_store::insert_all(const std::vector<order_record>& orders,
+                                    const std::vector<key_entry>& keys) {
+  if (orders.empty() && keys.empty())
     return store_error{};
   rocksdb::WriteBatch batch;
   for (auto& o : orders)
     if (auto st = add_to(batch, o); !st.ok())
       return detail::storage_error(*impl_->h, "batch", st);
+  for (auto& k : keys)
+    if (auto st = detail::add_key(*impl_->h, batch, k); !st.ok())
+      return detail::storage_error(*impl_->h, "batch", st);
   return detail::write(*impl_->h, batch);
+}
+
+store_result<std::optional<key_record>>
+order_store::get_key(std::string_view user_id, std::string_view key) const {
+  return detail::read_key(*impl_->h, user_id, key);
 }
 
 store_result<order_record> order_store::get(std::string_view id) const {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -31,6 +32,17 @@ public:
   /// Stores all of `orders` with their index entries in one atomic write
   /// (one WAL record): all of them are stored, or none and the error.
   [[nodiscard]] store_error insert_all(const std::vector<order_record>& orders);
+
+  /// Stores all of `orders` with their index entries and the key records
+  /// `keys` (Idempotency-Key outcomes, each scoped by a user id) in one
+  /// atomic write: all of them, or none and the error.
+  [[nodiscard]] store_error insert_all(const std::vector<order_record>& orders,
+                                       const std::vector<key_entry>& keys);
+
+  /// The key record of the Idempotency-Key `key` of the user `user_id`;
+  /// nothing when there is none or it expired.
+  [[nodiscard]] store_result<std::optional<key_record>>
+  get_key(std::string_view user_id, std::string_view key) const;
 
   /// The order, or `store_errc::not_found`.
   [[nodiscard]] store_result<order_record> get(std::string_view id) const;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -34,6 +35,29 @@ struct order_record {
   int64_t created_ms = 0;
 };
 
+/// What the first request with an Idempotency-Key came to, stored in the
+/// same write as what it created (see docs/idempotency.md).
+struct key_record {
+  /// When it was stored, in milliseconds since the Unix epoch; it is kept
+  /// at least the store's `key_ttl` after.
+  int64_t stored_ms = 0;
+  /// The digest of the request that first used the key.
+  std::string fingerprint;
+  /// 0 when the request created a record, whose id `text` holds; else the
+  /// domain's error code of its refusal, with the refusal's message in
+  /// `text`.
+  uint8_t code = 0;
+  std::string text;
+};
+
+/// A key record and where it goes: `key` within `scope` (the user id of an
+/// order; empty for users).
+struct key_entry {
+  std::string scope;
+  std::string key;
+  key_record rec;
+};
+
 /// A window of a list in key order: at most `limit` records after the one
 /// with id `after` (from the start when `after` is empty).
 struct page {
@@ -61,6 +85,10 @@ struct store_options {
   /// middle (RocksDB kPointInTimeRecovery), dropping everything after the
   /// damage; by default such a store refuses to open.
   bool salvage_wal = false;
+  /// How long key records are kept at least: a read treats an older one as
+  /// absent, and compactions drop it (each key record file is compacted
+  /// again at least once per `key_ttl`, at most once an hour).
+  std::chrono::milliseconds key_ttl = std::chrono::hours(24);
   /// Receives one line per storage error (rate-limited) and per recovery;
   /// stderr when empty.
   std::function<void(const std::string&)> log;

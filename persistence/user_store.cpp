@@ -132,6 +132,29 @@ store_error user_store::put_record(const user_record& u) {
   return detail::write(*impl_->h, batch);
 }
 
+store_error user_store::put_record(const user_record& u, const key_entry& key) {
+  rocksdb::WriteBatch batch;
+  auto st = batch.Put(user_key(u.id), detail::encode(u));
+  if (st.ok())
+    st = detail::add_key(*impl_->h, batch, {{}, key.key, key.rec});
+  if (!st.ok())
+    return detail::storage_error(*impl_->h, "batch", st);
+  return detail::write(*impl_->h, batch);
+}
+
+store_error user_store::put_key(const key_entry& key) {
+  rocksdb::WriteBatch batch;
+  auto st = detail::add_key(*impl_->h, batch, {{}, key.key, key.rec});
+  if (!st.ok())
+    return detail::storage_error(*impl_->h, "batch", st);
+  return detail::write(*impl_->h, batch);
+}
+
+store_result<std::optional<key_record>>
+user_store::get_key(std::string_view key) const {
+  return detail::read_key(*impl_->h, {}, key);
+}
+
 store_result<std::string> user_store::claim_entry(unique_key k,
                                                   std::string_view value,
                                                   std::string_view owner) {

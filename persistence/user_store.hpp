@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,21 @@ public:
   /// Stores the record `u` alone, touching no uniqueness entry (the create
   /// path: its entries were claimed first, possibly on other nodes).
   [[nodiscard]] store_error put_record(const user_record& u);
+
+  /// Stores the record `u` and the key record `key` in one atomic write: a
+  /// create with an Idempotency-Key (`key.scope` is ignored: a user's key
+  /// belongs to the endpoint).
+  [[nodiscard]] store_error put_record(const user_record& u,
+                                       const key_entry& key);
+
+  /// Stores the key record `key` alone: a create with an Idempotency-Key
+  /// that was refused.
+  [[nodiscard]] store_error put_key(const key_entry& key);
+
+  /// The key record of the Idempotency-Key `key`; nothing when there is
+  /// none or it expired.
+  [[nodiscard]] store_result<std::optional<key_record>>
+  get_key(std::string_view key) const;
 
   /// Makes the entry of `value` point at `owner` when it has none, in one
   /// durable write; the owner the entry points at afterwards (`owner` when it

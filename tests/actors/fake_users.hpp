@@ -63,6 +63,8 @@ fake_users(fake_users_actor::pointer self, fake_ptr st) {
       [=](create_atom, const new_user&) -> caf::result<user> {
         return unsupported();
       },
+      [=](create_atom, const new_user&, const std::string&)
+          -> caf::result<user_result> { return unsupported(); },
       [=](get_atom, const std::string&) -> caf::result<user> {
         return unsupported();
       },

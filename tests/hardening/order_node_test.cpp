@@ -156,6 +156,8 @@ killing_users(actors::user_actor::pointer self) {
           -> caf::result<actors::id_state> { return kill_sender(); },
       [=](actors::create_atom, const actors::new_user&)
           -> caf::result<actors::user> { return kill_sender(); },
+      [=](actors::create_atom, const actors::new_user&, const std::string&)
+          -> caf::result<actors::user_result> { return kill_sender(); },
       [=](actors::get_atom, const std::string&) -> caf::result<actors::user> {
         return kill_sender();
       },

@@ -111,6 +111,10 @@ inline user_actor::behavior_type fake_users(user_actor::pointer self,
       [=](create_atom, const new_user&) -> caf::result<user> {
         return one(new_id());
       },
+      [=](create_atom, const new_user&,
+          const std::string&) -> caf::result<user_result> {
+        return user_result{caf::none, one(new_id()), false};
+      },
       [=](get_atom, const std::string& id) -> caf::result<user> {
         return one(id);
       },

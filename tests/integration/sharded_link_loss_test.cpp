@@ -47,6 +47,8 @@ silent_peer(user_actor::stateful_pointer<silent_state> self, std::string name) {
         return no();
       },
       [=](create_atom, const new_user&) -> caf::result<user> { return no(); },
+      [=](create_atom, const new_user&,
+          const std::string&) -> caf::result<user_result> { return no(); },
       [=](get_atom, const std::string&) -> caf::result<user> { return no(); },
       [=](list_atom, const page&) -> caf::result<user_page> { return no(); },
       [=](verify_atom, const std::string&) -> caf::result<bool> {
