@@ -6,7 +6,7 @@
 #   scripts/bench.sh [--duration S] [--warmup S] [--connections C] [--preload N]
 #                    [--json FILE] [--no-build]
 #
-#   --duration S     seconds per endpoint (default 10; the default run takes ~110 s)
+#   --duration S     seconds per endpoint (default 10; the default run takes ~140 s)
 #   --warmup S       seconds of the same load before each measured run, not
 #                    counted (default 2: caches filled, steady state measured)
 #   --connections C  wrk connections (default 64, one wrk thread)
@@ -23,14 +23,19 @@
 #                    same data, alternating (this VM drifts by tens of
 #                    percent within a minute), as ratios per round and their
 #                    median
-#   --rounds N       rounds of --tls-ratio (default 3)
+#   --rounds N       rounds of --tls-ratio or --key-ratio (default 3)
+#   --key-ratio      instead of the table: POST /api/orders with a fresh
+#                    Idempotency-Key on every request against the same
+#                    requests without one (an ignored header of the same
+#                    size instead), on one cluster, alternating, as ratios
+#                    per round and their median
 #
 #   scripts/bench.sh --scale [FLAGS]: the scaling run, scripts/scale.sh FLAGS
 #   (shapes 1x1, 2x2, 4x4 with capped nodes; needs root; see its --help)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 duration=10 warmup=2 connections=64 preload=1000 json_out=bench-results.json
-tls_ratio=0 tls_rounds=3
+tls_ratio=0 tls_rounds=3 key_ratio=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --duration) duration=$2; shift 2 ;;
@@ -40,6 +45,7 @@ while [[ $# -gt 0 ]]; do
     --json) json_out=$2; shift 2 ;;
     --no-build) export MICROSHOP_NO_BUILD=1; shift ;;
     --tls-ratio) tls_ratio=1; shift ;;
+    --key-ratio) key_ratio=1; shift ;;
     --rounds) tls_rounds=$2; shift 2 ;;
     --scale) shift; exec "$root/scripts/scale.sh" "$@" ;;
     -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -88,6 +94,54 @@ run() {
     --latency -s "$BENCH_DIR/$2" "$url" >/dev/null
 }
 field() { sed -E "s/.*\"$2\":([0-9.]+).*/\1/" "$MICROSHOP_HOME/$1.json"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { print a / b }'; }
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# key_pair SUFFIX [FIRST]: POST /api/orders without and with an
+# Idempotency-Key (FIRST=keyed runs the keyed one first), as
+# post_order_plain_SUFFIX and post_order_keyed_SUFFIX
+key_pair() {
+  local order="plain keyed"
+  [[ ${2:-} == keyed ]] && order="keyed plain"
+  for k in $order; do
+    BENCH_KEYED=$([[ $k == keyed ]] && echo 1 || echo 0) run "post_order_${k}_$1" post_order_keyed.lua
+  done
+}
+
+if [[ $key_ratio == 1 ]]; then
+  "$root/scripts/cluster.sh" up >&2
+  rounds=$(seq 1 "$tls_rounds")
+  for round in $rounds; do
+    first=plain
+    ((round % 2 == 0)) && first=keyed
+    key_pair "$round" "$first"
+  done
+  "$root/scripts/cluster.sh" down >&2
+  {
+    printf '\nmicroshop Idempotency-Key cost: POST /api/orders with a fresh key on every request vs none, %s records, wrk -t1 -c%s -d%ss after %ss warm-up, %s cores, %s\n' \
+      "$((preload * 11))" "$connections" "$duration" "$warmup" "$(nproc)" "$(date -u +%Y-%m-%dT%H:%MZ)"
+    printf '%-6s %12s %12s %8s %10s %10s %8s\n' round 'keyed req/s' 'plain req/s' ratio 'keyed p99' 'plain p99' non-2xx
+    ratios=
+    for round in $rounds; do
+      k=$(field "post_order_keyed_$round" rps) p=$(field "post_order_plain_$round" rps)
+      printf '%-6s %12.0f %12.0f %8.3f %10.2f %10.2f %8d\n' "$round" "$k" "$p" "$(ratio "$k" "$p")" \
+        "$(field "post_order_keyed_$round" p99_ms)" "$(field "post_order_plain_$round" p99_ms)" \
+        "$(($(field "post_order_keyed_$round" non2xx) + $(field "post_order_plain_$round" non2xx)))"
+      ratios+="$(ratio "$k" "$p") "
+    done
+    printf '%-6s %12s %12s %8.3f   (median of the rounds; target > 0.85)\n' median - - "$(median "$ratios")"
+  }
+  {
+    printf '{"records":%s,"connections":%s,"duration_s":%s,"runs":{' "$((preload * 11))" "$connections" "$duration"
+    sep=
+    for f in "$MICROSHOP_HOME"/post_order_*_*.json; do
+      printf '%s"%s":%s' "$sep" "$(basename "$f" .json)" "$(tr -d '\n' <"$f")"
+      sep=,
+    done
+    printf '}}\n'
+  } >"$json_out"
+  echo "bench: results in $json_out" >&2
+  exit 0
+fi
 
 if [[ $tls_ratio == 1 ]]; then
   # The same data, the cluster restarted in each mode; several rounds, the
@@ -143,6 +197,7 @@ run healthz healthz.lua
 run get_user get_user.lua
 run orders_by_user orders_by_user.lua
 run post_order post_order.lua
+key_pair 1
 # The user node holds at most --hash-workers + --hash-queue (2 + 16) creates
 # and answers 503 past that: 16 connections keep its queue full without it.
 # No warm-up run: hashing has no cache to fill, and the creates a warm-up
@@ -179,6 +234,9 @@ records=$((preload * 11))
   printf '\nRatios are to the mean ceiling of %.0f req/s.\n' "$ceiling"
   printf 'Argon2id: %.1f ms per hash with %d hashing at once -> bound %s creates/s; POST /api/users reached %.0f%% of it.\n' \
     "$hash_ms" "$hash_workers" "$argon_bound" "$(awk -v a="$(field post_user rps)" -v b="$argon_bound" 'BEGIN { print 100 * a / b }')"
+  printf 'POST /api/orders with a fresh Idempotency-Key on every request: %.0f req/s, %.0f%% of the same requests without one (%.0f req/s; scripts/bench.sh --key-ratio for rounds).\n' \
+    "$(field post_order_keyed_1 rps)" "$(awk -v a="$(field post_order_keyed_1 rps)" -v b="$(field post_order_plain_1 rps)" 'BEGIN { print 100 * a / b }')" \
+    "$(field post_order_plain_1 rps)"
   printf 'GET /api/users/<id> under create load kept %.0f%% of its idle throughput.\n' \
     "$(awk -v a="$(field get_user_under_create_load rps)" -v b="$(field get_user rps)" 'BEGIN { print 100 * a / b }')"
 }
@@ -186,7 +244,7 @@ records=$((preload * 11))
   printf '{"records":%s,"connections":%s,"duration_s":%s,"cores":%s,"hash_ms":%s,"argon2_bound_rps":%s,"endpoints":{' \
     "$records" "$connections" "$duration" "$(nproc)" "$hash_ms" "$argon_bound"
   sep=
-  for name in healthz get_user orders_by_user post_order post_user get_user_under_create_load healthz_end; do
+  for name in healthz get_user orders_by_user post_order post_order_plain_1 post_order_keyed_1 post_user get_user_under_create_load healthz_end; do
     printf '%s"%s":%s' "$sep" "$name" "$(tr -d '\n' <"$MICROSHOP_HOME/$name.json")"
     sep=,
   done

@@ -21,7 +21,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 [[ ! -e $shims/called ]] || fail "bench.sh installed or built: $(cat "$shims/called")"
 grep -q "GET /healthz (ceiling, first)" <<<"$table" || fail "no table"
 grep -q "Ratios are to the mean ceiling" <<<"$table" || fail "no ceiling line"
-for name in healthz get_user orders_by_user post_order post_user get_user_under_create_load healthz_end; do
+grep -q "POST /api/orders with a fresh Idempotency-Key" <<<"$table" || fail "no Idempotency-Key line"
+for name in healthz get_user orders_by_user post_order post_order_plain_1 post_order_keyed_1 post_user get_user_under_create_load healthz_end; do
   rps=$(sed -E "s/.*\"$name\":\{[^}]*\"rps\":([0-9.]+).*/\1/" "$out")
   [[ $rps =~ ^[0-9.]+$ ]] || fail "$name: no rps in $(cat "$out")"
   awk -v r="$rps" 'BEGIN { exit !(r > 0) }' || fail "$name: rps $rps"
