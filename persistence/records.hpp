@@ -87,7 +87,7 @@ struct store_options {
   bool salvage_wal = false;
   /// How long key records are kept at least: a read treats an older one as
   /// absent, and compactions drop it (each key record file is compacted
-  /// again at least once per `key_ttl`, at most once an hour).
+  /// again once its age passes `key_ttl`).
   std::chrono::milliseconds key_ttl = std::chrono::hours(24);
   /// Receives one line per storage error (rate-limited) and per recovery;
   /// stderr when empty.
