@@ -2,6 +2,7 @@
 
 #include "actors/errc.hpp"
 #include "actors/idempotency.hpp"
+#include "actors/ids.hpp"
 #include "actors/order_logic.hpp"
 #include "actors/peer_group.hpp"
 #include "actors/uniqueness.hpp"
@@ -170,7 +171,10 @@ void create_orders(front_ptr self, const store_ptr& store,
   std::vector<std::string> user_ids;
   for (size_t i = 0; i < b->orders.size(); ++i) {
     auto& x = b->orders[i];
-    if (!x.idempotency_key.empty() && !admit_key(self, *store, *b, i, x))
+    // A user id that no user can have is refused the same way on every
+    // retry: its key is not stored (nor scoped by an arbitrary string).
+    if (!x.idempotency_key.empty() && is_valid_id(x.user_id) &&
+        !admit_key(self, *store, *b, i, x))
       continue;
     if (auto err = validate(x)) {
       refuse_keyed(*b, i, err);
