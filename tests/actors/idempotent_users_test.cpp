@@ -4,6 +4,7 @@
 #include "actors/errc.hpp"
 #include "actors/idempotency.hpp"
 #include "actors/ids.hpp"
+#include "actors/uniqueness.hpp"
 #include "actors/user_service.hpp"
 #include "support/temp_dir.hpp"
 
@@ -198,6 +199,36 @@ BOOST_AUTO_TEST_CASE(a_key_of_another_user_node_is_refused_as_misconfigured) {
   auto r = f.create(amy(), theirs);
   BOOST_CHECK(is_error(r, errc::misconfigured));
   BOOST_CHECK(!f.key_stored(theirs));
+  BOOST_CHECK_EQUAL(f.users_stored(), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_unreachable_entry_node_is_not_stored_and_a_retry_runs) {
+  // Two user nodes, the second never reachable (no address): a username
+  // whose entry it owns cannot be claimed.
+  auto cfg = keyed_users::minimum();
+  cfg.map = shard_map::even(default_shards, 2, 1);
+  cfg.node_name = "users-1";
+  cfg.peer_timeout = 500ms;
+  keyed_users f{cfg};
+  std::string key, name;
+  for (int i = 0; key.empty(); ++i)
+    if (key_node(cfg.map, "k" + std::to_string(i)) == 0)
+      key = "k" + std::to_string(i);
+  for (int i = 0; name.empty(); ++i) {
+    auto n = "far" + std::to_string(i);
+    if (entry_node(cfg.map, claims_of({n, n + "@x.io", ""}, "id")[0]) == 1)
+      name = n;
+  }
+  new_user x{name, name + "@example.com", "password-far"};
+  auto first = f.create(x, key);
+  BOOST_CHECK(is_error(first, errc::unavailable));
+  BOOST_CHECK(!first.replayed);
+  BOOST_CHECK(!f.key_stored(key));
+  // Not left in progress either: the retry runs again.
+  auto again = f.create(x, key);
+  BOOST_CHECK(is_error(again, errc::unavailable));
+  BOOST_CHECK(!again.replayed);
+  BOOST_CHECK(!f.key_stored(key));
   BOOST_CHECK_EQUAL(f.users_stored(), 0u);
 }
 
