@@ -68,13 +68,13 @@ caf::error overloaded(const char* why) {
 }
 
 /// Answers `job` with `result`; with an Idempotency-Key, the key is no
-/// longer in progress, and a refusal that the node decided is stored as the
-/// key's outcome (a created user's was stored with it).
+/// longer in progress, and a refusal that the node `decided` is stored as
+/// the key's outcome (a created user's was stored with it).
 void end_create(front_pointer self, pending_create& job,
-                caf::expected<user> result) {
+                caf::expected<user> result, bool decided = true) {
   auto& st = self->state;
   if (!job.key.empty()) {
-    if (!result && is_stored_refusal(result.error())) {
+    if (decided && !result && is_stored_refusal(result.error())) {
       // A failed write is logged by the store; the client still gets the
       // refusal, and a retry decides again.
       static_cast<void>(st.store->put_key(
@@ -199,7 +199,9 @@ void claims_answered(front_pointer self, pending_create job,
       if (!is(errs[i], errc::duplicate))
         release_anywhere(self, claims[i]);
     st.ids->settle(job.id);
-    end_create(self, job, *refusal);
+    // Only a taken value is this create's refusal; anything else a peer
+    // said (e.g. a claim it would not take) decided nothing about it.
+    end_create(self, job, *refusal, is(*refusal, errc::duplicate));
     return;
   }
   enqueue(self, std::move(job));

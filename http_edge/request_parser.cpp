@@ -127,6 +127,13 @@ struct request_parser::impl {
     const std::string* coding = nullptr;
     size_t expects = 0;
     const std::string* expect = nullptr;
+    // The whitespace around a field value is not part of it (RFC 9110 5.5);
+    // http_parser drops it in front only.
+    for (auto& header : current.headers) {
+      auto& value = header.second;
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+        value.pop_back();
+    }
     for (const auto& [name, value] : current.headers) {
       if (name.empty() || !std::all_of(name.begin(), name.end(), is_tchar))
         return fail(400, "A header field name is invalid");

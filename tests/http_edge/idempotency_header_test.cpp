@@ -173,11 +173,10 @@ BOOST_AUTO_TEST_CASE(an_empty_header_from_the_wire_is_400_not_lost) {
     BOOST_CHECK_EQUAL(r.status, 400);
     BOOST_CHECK_EQUAL(r.body, key_rule);
   }
-  // Around a value, the whitespace is the header's, not the key's.
-  auto tab = post("/api/orders", order_body, {"k-1 \t"});
-  BOOST_REQUIRE(std::holds_alternative<create_order_call>(tab));
-  BOOST_CHECK_EQUAL(std::get<create_order_call>(tab).order.idempotency_key,
-                    "k-1");
+  // Around a value, the whitespace is the header's, not the key's: the
+  // parser trims it (a tab inside a key is still refused: not printable).
+  auto tab = post("/api/orders", order_body, {"k-1\t2"});
+  BOOST_CHECK_EQUAL(refusal(std::move(tab)).status, 400);
   std::string wire = "POST /api/users HTTP/1.1\r\nHost: x\r\n"
                      "Idempotency-Key:   k-1  \r\n"
                      "Content-Type: application/json\r\n"
