@@ -3,6 +3,7 @@
 
 #include "e2e/idempotency.hpp"
 
+#include <csignal>
 #include <thread>
 
 using namespace microshop::testing;
@@ -16,6 +17,25 @@ struct short_ttl_fixture : idempotency_fixture {
     nodes.kind_args[node_kind::users] = {"--idempotency-ttl=2s"};
     nodes.kind_args[node_kind::orders] = {"--idempotency-ttl=2s"};
     start_all();
+  }
+};
+
+/// A cluster whose edge gives up on a node after 1 s (504).
+struct fast_timeout_fixture : idempotency_fixture {
+  fast_timeout_fixture() : idempotency_fixture(false) {
+    nodes.extra_args[node::edge] = {"--request-timeout=1s"};
+    start_all();
+  }
+
+  /// Retries `body` with `key` until it is not the in-progress 409.
+  http_response retry(const std::string& target, const std::string& body,
+                      const std::string& key) {
+    auto r = post_keyed(target, body, key);
+    for (int i = 0; i < 100 && r.status == 409 && !is_replay(r); ++i) {
+      std::this_thread::sleep_for(50ms);
+      r = post_keyed(target, body, key);
+    }
+    return r;
   }
 };
 
@@ -75,6 +95,37 @@ BOOST_AUTO_TEST_CASE(a_keyed_order_outlives_a_kill9_of_its_node) {
   nodes.start(owner);
   wait_ready();
   check_replay(first, post_keyed("/api/orders", body, "o-crash"));
+  BOOST_CHECK_EQUAL(count("/api/orders?userId=" + uid), 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(idempotency_timeouts, fast_timeout_fixture)
+
+BOOST_AUTO_TEST_CASE(a_retry_after_a_504_replays_what_the_stalled_node_did) {
+  // A 504 leaves the outcome unknown: the stalled node still creates once
+  // it runs again, and the retry gets that outcome instead of a second one.
+  const std::string key = "k-504";
+  auto owner = key_owner(key);
+  auto body = user_json("erin", "erin@example.com");
+  nodes.process(owner).signal(SIGSTOP);
+  auto timed_out = post_keyed("/api/users", body, key);
+  nodes.process(owner).signal(SIGCONT);
+  BOOST_CHECK_EQUAL(timed_out.status, 504);
+  auto user = retry("/api/users", body, key);
+  BOOST_CHECK_EQUAL(user.status, 201);
+  BOOST_CHECK(is_replay(user));
+  BOOST_CHECK_EQUAL(count("/api/users"), 1u);
+  auto uid = user.json()["id"].get<std::string>();
+  auto order_body = order_json(uid);
+  auto order_node = nodes.owner(node_kind::orders, uid);
+  nodes.process(order_node).signal(SIGSTOP);
+  auto late = post_keyed("/api/orders", order_body, "o-504");
+  nodes.process(order_node).signal(SIGCONT);
+  BOOST_CHECK_EQUAL(late.status, 504);
+  auto order = retry("/api/orders", order_body, "o-504");
+  BOOST_CHECK_EQUAL(order.status, 201);
+  BOOST_CHECK(is_replay(order));
   BOOST_CHECK_EQUAL(count("/api/orders?userId=" + uid), 1u);
 }
 
