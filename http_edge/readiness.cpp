@@ -94,13 +94,15 @@ links_probe::links_probe(size_t nodes, clock::duration max_age)
 }
 
 bool links_probe::fresh(clock::time_point now) const {
-  return !running() && ended_at_ && now - *ended_at_ <= max_age_;
+  return !running() && !lost_since_start_ && ended_at_ &&
+         now - *ended_at_ <= max_age_;
 }
 
 uint64_t links_probe::start(const std::vector<bool>& asked,
                             clock::time_point now) {
   ++round_;
   waiting_ = 0;
+  lost_since_start_ = false;
   for (size_t i = 0; i < links_.size(); ++i) {
     pending_[i] = i < asked.size() && asked[i];
     links_[i] = {std::nullopt,
@@ -126,6 +128,7 @@ bool links_probe::answer(uint64_t round, size_t i, node_links x,
 }
 
 bool links_probe::lost(size_t i, clock::time_point now) {
+  lost_since_start_ = true;
   return answer(round_, i, {std::nullopt, "the edge lost the node"}, now);
 }
 

@@ -61,8 +61,8 @@ public:
     return links_.size();
   }
 
-  /// Whether no round runs and the last one ended at most `max_age` before
-  /// `now`.
+  /// Whether no round runs, the last one ended at most `max_age` before
+  /// `now`, and no node was lost since it started.
   bool fresh(clock::time_point now) const;
 
   /// Whether a round waits for answers.
@@ -79,8 +79,10 @@ public:
   /// An answer to another round, or a second answer, changes nothing.
   bool answer(uint64_t round, size_t i, node_links x, clock::time_point now);
 
-  /// Records that node `i` was lost, if the running round waits on it;
-  /// whether that ended the round.
+  /// Records that node `i` was lost: what the rounds so far found no longer
+  /// counts as current (a node that comes back is a new one, which its peers
+  /// must reach again), and the running round, if it waits on `i`, has its
+  /// answer; whether that ended the round.
   bool lost(size_t i, clock::time_point now);
 
   /// What node `i` said in the last round.
@@ -93,6 +95,8 @@ private:
   std::vector<bool> pending_;
   size_t waiting_ = 0;
   uint64_t round_ = 0;
+  /// Whether a node was lost since the last round started.
+  bool lost_since_start_ = false;
   clock::duration max_age_{};
   std::optional<clock::time_point> ended_at_;
 };
