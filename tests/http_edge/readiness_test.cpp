@@ -166,4 +166,22 @@ BOOST_AUTO_TEST_CASE(a_round_that_asks_no_node_has_ended_at_once) {
   BOOST_CHECK(p.fresh(t0 + 100ms));
 }
 
+BOOST_AUTO_TEST_CASE(a_node_lost_after_a_round_makes_its_findings_stale) {
+  links_probe p{2, 200ms};
+  tp t0{};
+  auto round = p.start({true, true}, t0);
+  BOOST_CHECK(!p.answer(round, 0, reported({}), t0 + 1ms));
+  BOOST_CHECK(p.answer(round, 1, reported({}), t0 + 2ms));
+  BOOST_CHECK(p.fresh(t0 + 10ms));
+  // Node 0 dies and may be back (a new node) before the round ages out:
+  // what the round found of it and its peers no longer counts.
+  BOOST_CHECK(!p.lost(0, t0 + 20ms));
+  BOOST_CHECK(!p.fresh(t0 + 21ms));
+  // The next round is current again.
+  auto next = p.start({true, true}, t0 + 30ms);
+  BOOST_CHECK(!p.answer(next, 0, reported({}), t0 + 31ms));
+  BOOST_CHECK(p.answer(next, 1, reported({}), t0 + 32ms));
+  BOOST_CHECK(p.fresh(t0 + 40ms));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
