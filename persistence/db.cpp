@@ -8,6 +8,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
@@ -217,6 +218,13 @@ open_db(const std::filesystem::path& dir, const store_options& opts,
   rocksdb::ColumnFamilyOptions key_options{options};
   key_options.write_buffer_size =
       std::min<size_t>(opts.write_buffer_bytes, size_t{8} << 20);
+  // Key records are random keys, written once and read by point lookups
+  // only: a hash-bucketed memtable inserts them without the skip-list search
+  // that cost a keyed order ~40 % more on the writer thread (measured in
+  // isolation: 8.6-11.8 -> 6.1-6.9 us per keyed order); flushes sort it.
+  key_options.prefix_extractor.reset(rocksdb::NewNoopTransform());
+  key_options.memtable_factory.reset(
+      rocksdb::NewHashLinkListRepFactory(size_t{1} << 16));
   key_options.memtable_insert_with_hint_prefix_extractor = nullptr;
   // Nearly every read of a key record misses (a fresh key): a whole-key
   // bloom filter answers that for the memtable as the table filters do for
