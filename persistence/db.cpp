@@ -223,8 +223,10 @@ open_db(const std::filesystem::path& dir, const store_options& opts,
   // that cost a keyed order ~40 % more on the writer thread (measured in
   // isolation: 8.6-11.8 -> 6.1-6.9 us per keyed order); flushes sort it.
   key_options.prefix_extractor.reset(rocksdb::NewNoopTransform());
-  key_options.memtable_factory.reset(
-      rocksdb::NewHashLinkListRepFactory(size_t{1} << 16));
+  // Its bucket array (8 bytes a bucket) takes a sixteenth of the memtable:
+  // a larger one would count as a full memtable from the start.
+  key_options.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(
+      std::clamp<size_t>(key_options.write_buffer_size / 128, 256, 65536)));
   key_options.memtable_insert_with_hint_prefix_extractor = nullptr;
   // Nearly every read of a key record misses (a fresh key): a whole-key
   // bloom filter answers that for the memtable as the table filters do for
