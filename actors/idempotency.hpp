@@ -37,9 +37,9 @@ caf::error key_in_progress();
 
 /// The digest (BLAKE2b, 32 bytes) of a create as parsed: its username and
 /// email, and whether its password keeps the password rule. The password
-/// itself never enters a digest (a fast digest of it on disk would make it
-/// cheap to guess); a replay of a created user compares it with the user's
-/// Argon2id hash instead.
+/// itself is never compared: a fast digest of it on disk would make it
+/// cheap to guess, and any comparison would answer whether a password is
+/// right to anyone holding the key.
 std::string fingerprint(const new_user& x);
 
 /// The digest (BLAKE2b, 32 bytes) of an order as parsed: its user id and

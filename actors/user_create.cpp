@@ -55,11 +55,6 @@ hash_worker_actor::behavior_type hash_worker(hash_worker_actor::pointer,
         persistence::key_entry e{{}, key, created_outcome(fp, id)};
         return store_user(*store, x, id, cost, &e);
       },
-      [=](verify_atom, const std::string& password,
-          const std::string& hash) -> caf::result<bool> {
-        lower_thread_priority();
-        return verify_password(hash, password);
-      },
   };
 }
 
@@ -91,14 +86,9 @@ void end_create(front_pointer self, pending_create& job,
 }
 
 /// Ends `job` with `result`: releases both claims unless the user is
-/// stored, settles its id, answers. A replay only answers.
+/// stored, settles its id, answers.
 void finish_create(front_pointer self, pending_create& job,
                    caf::expected<user> result) {
-  if (job.replay) {
-    user_result r;
-    r.err = result ? caf::error{} : std::move(result.error());
-    return job.answer(std::move(r));
-  }
   if (!result)
     for (auto& c : claims_of(job.x, job.id))
       release_anywhere(self, c);
@@ -134,27 +124,6 @@ void dispatch(front_pointer self, pending_create job) {
   auto shared = std::make_shared<pending_create>(std::move(job));
   // A local worker on a thread of its own, linked to this actor: it answers
   // or dies with us, so no timeout is needed.
-  if (shared->replay) {
-    self->request(worker, caf::infinite, verify_atom_v, shared->x.password,
-                  shared->replay->password_hash)
-        .then(
-            [=](bool same) {
-              user_result r;
-              if (same) {
-                r.value = to_wire(*shared->replay);
-                r.replayed = true;
-              } else {
-                r.err = key_reused();
-              }
-              shared->answer(std::move(r));
-              worker_done(self, worker);
-            },
-            [=](caf::error& err) {
-              shared->answer(user_result{std::move(err), {}, false});
-              worker_done(self, worker);
-            });
-    return;
-  }
   self->request(worker, caf::infinite, create_atom_v, shared->x, shared->id,
                 shared->key, shared->fingerprint)
       .then(
@@ -346,17 +315,13 @@ void start_keyed_create(front_pointer self, new_user x, std::string key,
   case key_verdict::replay: {
     if (auto err = stored_refusal(*stored))
       return answer(user_result{std::move(err), {}, true});
-    // A created user: answered again only to the same password, which its
-    // Argon2id hash checks (a hash worker's work, like a create's).
+    // The user it created, whatever this request's password: comparing it
+    // would answer whether a password is right to anyone holding the key.
     auto rec = st.store->get(stored->text);
     if (!rec)
       return refuse(caf::make_error(
           errc::storage, "Idempotency-Key outcome without its user"));
-    pending_create job;
-    job.x = std::move(x);
-    job.replay = std::move(*rec);
-    job.answer = std::move(answer);
-    return enqueue(self, std::move(job));
+    return answer(user_result{caf::none, to_wire(*rec), true});
   }
   case key_verdict::fresh:
     break;

@@ -25,18 +25,15 @@ using user_front_actor = user_actor::extend<caf::reacts_to<tick_atom>>;
 
 /// Hashes a create's password and stores its record under the given id
 /// (with the key record of its Idempotency-Key and fingerprint, when the key
-/// is not empty), or checks a password against an Argon2id hash; on a
-/// thread of its own.
-using hash_worker_actor = caf::typed_actor<
-    caf::replies_to<create_atom, new_user, std::string, std::string,
-                    std::string>::with<user>,
-    caf::replies_to<verify_atom, std::string, std::string>::with<bool>>;
+/// is not empty), on a thread of its own.
+using hash_worker_actor =
+    caf::typed_actor<caf::replies_to<create_atom, new_user, std::string,
+                                     std::string, std::string>::with<user>>;
 
 /// Receives the outcome of a create.
 using create_answer = std::function<void(user_result)>;
 
-/// A create whose claims hold (or a replay whose password is to be checked),
-/// and where its answer goes.
+/// A create whose claims hold, and where its answer goes.
 struct pending_create {
   new_user x;
   /// Its id, in flight until the create ends.
@@ -44,9 +41,6 @@ struct pending_create {
   /// Its Idempotency-Key (empty: none) and the request's fingerprint.
   std::string key;
   std::string fingerprint;
-  /// A replay of `replay`, stored for the key: `x.password` is checked
-  /// against its hash, and nothing is created.
-  std::optional<persistence::user_record> replay;
   create_answer answer;
 };
 
@@ -102,8 +96,9 @@ void start_create(front_pointer self, new_user x, create_answer answer,
 
 /// Runs a create with the Idempotency-Key `key` (see `user_actor`): an
 /// invalid key, a key of another node, one in progress or reused are
-/// refused; a stored outcome is answered again (a created user only when
-/// the password matches its hash); else `start_create`.
+/// refused; a stored outcome is answered again (a created user whatever the
+/// password: a replay never tells whether a password is right); else
+/// `start_create`.
 void start_keyed_create(front_pointer self, new_user x, std::string key,
                         create_answer answer);
 

@@ -65,8 +65,8 @@ store_node_config::store_node_config(std::string default_data_dir,
            "open a store whose WAL is damaged, dropping every record after "
            "the damage")
       .add(idempotency_ttl, "idempotency-ttl",
-           "how long Idempotency-Key outcomes are kept at least (API.md "
-           "promises 24h)")
+           "how long Idempotency-Key outcomes are kept at least, e.g. 24h, "
+           "90min, 7d (API.md promises 24h)")
       .add(shard_map, "shard-map",
            "shard map file (default: 128 shards on one user and one order "
            "node)")
@@ -81,20 +81,50 @@ persistence::store_options store_node_config::store_options() const {
   opts.cache_bytes = cache_mib << 20;
   opts.write_buffer_bytes = write_buffer_mib << 20;
   opts.salvage_wal = salvage_wal;
-  opts.key_ttl =
-      std::chrono::duration_cast<std::chrono::milliseconds>(idempotency_ttl);
+  opts.key_ttl = parse_ttl(idempotency_ttl).value_or(std::chrono::hours(24));
   return opts;
 }
 
 std::optional<std::string>
 store_node_config::check_store_flags(const std::string& node) const {
-  if (idempotency_ttl <= caf::timespan{0})
-    return "--idempotency-ttl must be positive";
-  if (idempotency_ttl < std::chrono::hours(24))
+  auto ttl = parse_ttl(idempotency_ttl);
+  if (!ttl)
+    return "--idempotency-ttl must be a whole number and a unit (ms, s, min, "
+           "h, d), positive and at most 3650d, e.g. 24h; got \"" +
+           idempotency_ttl + "\"";
+  if (*ttl < std::chrono::hours(24))
     std::cerr << node << ": warning: --idempotency-ttl is below the 24h that "
               << "API.md promises: a retry after it may create a second "
               << "record" << std::endl;
   return std::nullopt;
+}
+
+std::optional<std::chrono::milliseconds> parse_ttl(std::string_view text) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
+    ++digits;
+  if (digits == 0 || digits > 10)
+    return std::nullopt;
+  uint64_t n = 0;
+  for (size_t i = 0; i < digits; ++i)
+    n = n * 10 + static_cast<uint64_t>(text[i] - '0');
+  auto unit = text.substr(digits);
+  uint64_t ms_per = 0;
+  if (unit == "ms")
+    ms_per = 1;
+  else if (unit == "s")
+    ms_per = 1000;
+  else if (unit == "min")
+    ms_per = 60'000;
+  else if (unit == "h")
+    ms_per = 3'600'000;
+  else if (unit == "d")
+    ms_per = 86'400'000;
+  // At most 10 digits and a day a unit: no overflow below 2^64.
+  constexpr uint64_t max_ms = uint64_t{3650} * 86'400'000;
+  if (ms_per == 0 || n == 0 || n > max_ms / ms_per)
+    return std::nullopt;
+  return std::chrono::milliseconds{static_cast<int64_t>(n * ms_per)};
 }
 
 void block_shutdown_signals() {

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace microshop::nodes {
@@ -44,8 +45,8 @@ public:
   size_t cache_mib = 256;
   size_t write_buffer_mib = 64;
   bool salvage_wal = false;
-  /// How long Idempotency-Key outcomes are kept at least.
-  caf::timespan idempotency_ttl = std::chrono::hours(24);
+  /// How long Idempotency-Key outcomes are kept at least (see `parse_ttl`).
+  std::string idempotency_ttl = "24h";
   /// The shard map file; empty: `even(default_shards, 1, 1)`.
   std::string shard_map;
   /// This node's name in the map.
@@ -59,11 +60,16 @@ public:
   /// The store options these flags ask for.
   persistence::store_options store_options() const;
 
-  /// Why these flags cannot run a node (a TTL that is not positive); nothing
-  /// when they can. Warns on stderr, naming `node`, about a TTL below the
-  /// 24 hours API.md promises.
+  /// Why these flags cannot run a node (a TTL that `parse_ttl` refuses);
+  /// nothing when they can. Warns on stderr, naming `node`, about a TTL below
+  /// the 24 hours API.md promises.
   std::optional<std::string> check_store_flags(const std::string& node) const;
 };
+
+/// The duration `text` names: a whole number of 1 to 10 digits and one
+/// unit of ms, s, min, h or d (e.g. "24h"), positive and at most 3650 days;
+/// nothing otherwise.
+std::optional<std::chrono::milliseconds> parse_ttl(std::string_view text);
 
 /// Blocks SIGINT and SIGTERM in this thread and every thread it starts; call
 /// first in main, before any thread exists.

@@ -47,6 +47,23 @@ BOOST_AUTO_TEST_CASE(a_bad_flag_exits_1_with_a_one_line_reason) {
   BOOST_CHECK_EQUAL(std::count(out.begin(), out.end(), '\n'), 1);
 }
 
+BOOST_AUTO_TEST_CASE(an_idempotency_ttl_out_of_range_exits_1_saying_so) {
+  // Values that overflowed CAF's nanosecond timespan started nodes with a
+  // wrapped TTL; each is refused now, on both store nodes.
+  for (std::string node : {"user_node", "order_node"}) {
+    for (std::string ttl : {"5124120h", "0s", "-1s", "1.5h", "24", "3651d",
+                            "99999999999ms", "garbage"}) {
+      auto p = run(node, {"--idempotency-ttl=" + ttl,
+                          "--data-dir=" + (dir / ("ttl-" + node)).string()});
+      BOOST_CHECK_EQUAL(p.wait(10s), 1);
+      auto out = output();
+      BOOST_CHECK_MESSAGE(out.find("--idempotency-ttl must be") !=
+                              std::string::npos,
+                          node << " " << ttl << ": " << out);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_port_in_use_exits_1_naming_the_port) {
   held_port busy{true};
   auto port = std::to_string(busy.port());
