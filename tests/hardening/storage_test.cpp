@@ -49,6 +49,10 @@ BOOST_AUTO_TEST_CASE(after_sigterm_every_order_survives_deleting_the_wal) {
   c.start(node::orders);
   c.start(node::edge);
   auto port = c.port(node::edge);
+  // The edge listens before its links to the nodes are up: a create sent at
+  // once may get 503 (seen once in CI).
+  BOOST_REQUIRE(wait_until(
+      [&] { return request(port, "GET", "/readyz").status == 200; }, 10s));
   auto u = request(port, "POST", "/api/users",
                    R"({"username":"walter","email":"w@example.com",)"
                    R"("password":"secret-pass-1"})");
