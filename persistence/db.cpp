@@ -228,6 +228,12 @@ open_db(const std::filesystem::path& dir, const store_options& opts,
   key_options.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(
       std::clamp<size_t>(key_options.write_buffer_size / 128, 256, 65536)));
   key_options.memtable_insert_with_hint_prefix_extractor = nullptr;
+  // Random keys overlap every file of the next level: with a fixed 512 MiB
+  // first level each flush was merged into all of it (1.5M keyed orders in
+  // isolation: 20.5 us of process CPU each, 14 over plain). Levels sized from
+  // the last one keep the merges proportionate (17.7 us).
+  key_options.level_compaction_dynamic_level_bytes = true;
+  key_options.max_bytes_for_level_base = size_t{32} << 20;
   // Nearly every read of a key record misses (a fresh key): a whole-key
   // bloom filter answers that for the memtable as the table filters do for
   // the files, without a skip-list search.
