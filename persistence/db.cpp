@@ -231,7 +231,7 @@ open_db(const std::filesystem::path& dir, const store_options& opts,
   // Random keys overlap every file of the next level: with a fixed 512 MiB
   // first level each flush was merged into all of it (1.5M keyed orders in
   // isolation: 20.5 us of process CPU each, 14 over plain). Levels sized from
-  // the last one keep the merges proportionate (17.7 us).
+  // the last one keep the merges proportionate (17.7-18.5 us).
   key_options.level_compaction_dynamic_level_bytes = true;
   key_options.max_bytes_for_level_base = size_t{32} << 20;
   // Nearly every read of a key record misses (a fresh key): a whole-key
@@ -241,8 +241,8 @@ open_db(const std::filesystem::path& dir, const store_options& opts,
   key_options.memtable_prefix_bloom_size_ratio = 0.05;
   h->key_ttl = opts.key_ttl;
   // RocksDB marks a file for this when the family's files change (a flush,
-  // a compaction), so a store that takes keyed writes purges within about
-  // one TTL of expiry plus its next flush.
+  // a compaction), so a store that takes keyed writes drops an expired record
+  // within about two TTLs (one more when it was flushed after expiring).
   key_options
       .periodic_compaction_seconds = static_cast<uint64_t>(std::max<int64_t>(
       1,
