@@ -287,54 +287,6 @@ void start_create(front_pointer self, new_user x, create_answer answer,
   });
 }
 
-void start_keyed_create(front_pointer self, new_user x, std::string key,
-                        create_answer answer) {
-  auto& st = self->state;
-  auto refuse = [&](caf::error err) {
-    answer(user_result{std::move(err), {}, false});
-  };
-  if (!is_valid_idempotency_key(key))
-    return refuse(idempotency_key_rule());
-  if (key_node(st.cfg.map, key) != st.self_index)
-    return refuse(caf::make_error(
-        errc::misconfigured, "Idempotency-Key is not in a shard of this node"));
-  auto fp = fingerprint(x);
-  bool busy = st.keys_in_progress.count(key) > 0;
-  std::optional<persistence::key_record> stored;
-  if (!busy) {
-    auto got = st.store->get_key(key);
-    if (!got)
-      return refuse(to_error(got.error()));
-    stored = std::move(*got);
-  }
-  switch (decide_key(stored, fp, busy)) {
-  case key_verdict::in_progress:
-    return refuse(key_in_progress());
-  case key_verdict::mismatch:
-    return refuse(key_reused());
-  case key_verdict::replay: {
-    if (auto err = stored_refusal(*stored))
-      return answer(user_result{std::move(err), {}, true});
-    // The user it created, whatever this request's password: comparing it
-    // would answer whether a password is right to anyone holding the key.
-    auto rec = st.store->get(stored->text);
-    if (!rec)
-      return refuse(caf::make_error(
-          errc::storage, "Idempotency-Key outcome without its user"));
-    return answer(user_result{caf::none, to_wire(*rec), true});
-  }
-  case key_verdict::fresh:
-    break;
-  }
-  if (auto err = admit_create(x)) {
-    static_cast<void>(st.store->put_key({{}, key, refused_outcome(fp, err)}));
-    return refuse(std::move(err));
-  }
-  st.keys_in_progress.insert(key);
-  start_create(self, std::move(x), std::move(answer), std::move(key),
-               std::move(fp));
-}
-
 void spawn_hash_workers(front_pointer self) {
   auto& st = self->state;
   for (size_t i = 0; i < std::max<size_t>(st.cfg.hash_workers, 1); ++i)

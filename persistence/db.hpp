@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <rocksdb/db.h>
+#include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 #include <string>
 #include <string_view>
@@ -76,6 +77,17 @@ scan(const db_handle& h, const std::string& prefix, std::string_view after,
      uint32_t limit,
      const std::function<store_error(std::string_view key_suffix,
                                      std::string_view value)>& visit);
+
+/// The name of the column family of key records.
+extern const std::string key_family_name;
+
+/// The options of the key records' family, derived from the store's
+/// `base`: a small hash-bucketed memtable, levels sized from the last one,
+/// the TTL filter (handed to `filter_out`, which must outlive the database)
+/// and periodic compaction at the TTL.
+rocksdb::ColumnFamilyOptions
+key_family_options(const rocksdb::Options& base, const store_options& opts,
+                   std::shared_ptr<const void>& filter_out);
 
 /// The key record of `key` within `scope`; nothing when there is none or it
 /// is older than the store's `key_ttl` (a compaction drops it later).
