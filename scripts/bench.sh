@@ -96,6 +96,19 @@ run() {
 field() { sed -E "s/.*\"$2\":([0-9.]+).*/\1/" "$MICROSHOP_HOME/$1.json"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { print a / b }'; }
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# write_runs FILE...: the runs' JSON lines, named by file, into $json_out
+write_runs() {
+  {
+    printf '{"records":%s,"connections":%s,"duration_s":%s,"runs":{' "$((preload * 11))" "$connections" "$duration"
+    local sep= f
+    for f in "$@"; do
+      printf '%s"%s":%s' "$sep" "$(basename "$f" .json)" "$(tr -d '\n' <"$f")"
+      sep=,
+    done
+    printf '}}\n'
+  } >"$json_out"
+  echo "bench: results in $json_out" >&2
+}
 # key_pair SUFFIX [FIRST]: POST /api/orders without and with an
 # Idempotency-Key (FIRST=keyed runs the keyed one first), as
 # post_order_plain_SUFFIX and post_order_keyed_SUFFIX
@@ -130,16 +143,7 @@ if [[ $key_ratio == 1 ]]; then
     done
     printf '%-6s %12s %12s %8.3f   (median of the rounds; target > 0.85)\n' median - - "$(median "$ratios")"
   }
-  {
-    printf '{"records":%s,"connections":%s,"duration_s":%s,"runs":{' "$((preload * 11))" "$connections" "$duration"
-    sep=
-    for f in "$MICROSHOP_HOME"/post_order_*_*.json; do
-      printf '%s"%s":%s' "$sep" "$(basename "$f" .json)" "$(tr -d '\n' <"$f")"
-      sep=,
-    done
-    printf '}}\n'
-  } >"$json_out"
-  echo "bench: results in $json_out" >&2
+  write_runs "$MICROSHOP_HOME"/post_order_*_*.json
   exit 0
 fi
 
@@ -178,16 +182,7 @@ if [[ $tls_ratio == 1 ]]; then
         "$(tr ' ' '\n' <<<"$ratios" | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
     done
   }
-  {
-    printf '{"records":%s,"connections":%s,"duration_s":%s,"runs":{' "$((preload * 11))" "$connections" "$duration"
-    sep=
-    for f in "$MICROSHOP_HOME"/*_tls_*.json "$MICROSHOP_HOME"/*_insecure_*.json; do
-      printf '%s"%s":%s' "$sep" "$(basename "$f" .json)" "$(tr -d '\n' <"$f")"
-      sep=,
-    done
-    printf '}}\n'
-  } >"$json_out"
-  echo "bench: results in $json_out" >&2
+  write_runs "$MICROSHOP_HOME"/*_tls_*.json "$MICROSHOP_HOME"/*_insecure_*.json
   exit 0
 fi
 

@@ -7,19 +7,9 @@ local header = os.getenv("BENCH_KEYED") == "1" and "Idempotency-Key" or "X-Bench
 local bodies = {}
 local prefix
 local n = 0
-local function make_body()
-  local lines = {}
-  for i = 1, math.random(4) do
-    lines[i] = string.format(
-      '{"productId":"sku-%d","quantity":%d,"price":%d.%02d}',
-      math.random(10000), math.random(5), math.random(0, 199), math.random(0, 99))
-  end
-  return '{"userId":"' .. random_id() .. '","products":[' ..
-         table.concat(lines, ",") .. ']}'
-end
 function init(args)
   math.randomseed(os.time() + math.random(1000)); load_ids()
-  fill_pool(4096, make_body)
+  fill_pool(4096, order_body)
   bodies = pool
   -- Unique across runs and rounds: the time, a random part, a counter.
   prefix = string.format("bench-%d-%06d-", os.time(), math.random(999999))
