@@ -15,15 +15,16 @@ function random_id()
   return ids[math.random(#ids)]
 end
 
--- The body of a realistic order: 1-4 lines for a random existing user.
-function order_body()
+-- The body of a realistic order: 1-4 lines for `user_id` (default: a random
+-- existing user).
+function order_body(user_id)
   local lines = {}
   for i = 1, math.random(4) do
     lines[i] = string.format(
       '{"productId":"sku-%d","quantity":%d,"price":%d.%02d}',
       math.random(10000), math.random(5), math.random(0, 199), math.random(0, 99))
   end
-  return '{"userId":"' .. random_id() .. '","products":[' ..
+  return '{"userId":"' .. (user_id or random_id()) .. '","products":[' ..
          table.concat(lines, ",") .. ']}'
 end
 

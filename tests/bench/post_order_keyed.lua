@@ -9,7 +9,7 @@ local prefix
 local n = 0
 function init(args)
   math.randomseed(os.time() + math.random(1000)); load_ids()
-  fill_pool(4096, order_body)
+  fill_pool(4096, function() return order_body() end)
   bodies = pool
   -- Unique across runs and rounds: the time, a random part, a counter.
   prefix = string.format("bench-%d-%06d-", os.time(), math.random(999999))

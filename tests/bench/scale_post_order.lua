@@ -6,14 +6,7 @@ local headers = { ["Content-Type"] = "application/json" }
 local function make_order(i)
   local u = math.random(#ids)
   pool_user[i] = u
-  local lines = {}
-  for k = 1, math.random(4) do
-    lines[k] = string.format(
-      '{"productId":"sku-%d","quantity":%d,"price":%d.%02d}',
-      math.random(10000), math.random(5), math.random(0, 199), math.random(0, 99))
-  end
-  local body = '{"userId":"' .. ids[u] .. '","products":[' ..
-               table.concat(lines, ",") .. ']}'
+  local body = order_body(ids[u])
   return wrk.format("POST", "/api/orders", headers, body)
 end
 function init(args)
