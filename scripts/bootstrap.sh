@@ -13,6 +13,7 @@ packages=(
   libhttp-parser-dev
   curl wrk procps
   openssl iproute2 nftables
+  systemd  # systemd-analyze verify for deploy/systemd (PID 1 need not be systemd)
 )
 # The fuzz targets and sanitizer runs need clang's runtime.
 if [[ "${MICROSHOP_WITH_FUZZ:-0}" == 1 ]]; then
