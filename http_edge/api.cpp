@@ -98,7 +98,7 @@ response order_create_error(const caf::error& err) {
 response replayed(response r) {
   r.headers.emplace_back("Idempotent-Replayed", "true");
   r.headers.emplace_back("Access-Control-Expose-Headers",
-                         "Idempotent-Replayed, Location");
+                         "X-Request-Id, Idempotent-Replayed, Location");
   return r;
 }
 

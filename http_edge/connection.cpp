@@ -114,7 +114,7 @@ bool connection::write(std::vector<char>& out) {
     if (i == slots_.end()) {
       // Every dispatched request is written: a refusal follows the last.
       if (failure_ && queue_.empty() && slots_.empty()) {
-        write_response(*failure_, false, false, out);
+        write_response(*failure_, false, false, {}, out);
         failure_.reset();
         return true;
       }
@@ -124,7 +124,7 @@ bool connection::write(std::vector<char>& out) {
       break;
     auto& s = i->second;
     bool close = !s.keep_alive;
-    write_response(s.resp, !close, s.http10, out);
+    write_response(s.resp, !close, s.http10, {}, out);
     answered_bytes_ -= s.resp.body.size();
     slots_.erase(i);
     ++next_out_;

@@ -165,7 +165,7 @@ void on_new_connection(edge_broker* self,
   self->configure_read(msg.handle,
                        caf::io::receive_policy::at_most(size_t{16} * 1024));
   if (st.clients.size() >= st.cfg.max_connections) {
-    write_response(overloaded("Too many connections"), false, false,
+    write_response(overloaded("Too many connections"), false, false, {},
                    self->wr_buf(msg.handle));
     self->flush(msg.handle);
     close_gracefully(self, *io);

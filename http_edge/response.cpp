@@ -63,7 +63,7 @@ response error_response(int status, std::string_view message) {
 }
 
 void write_response(const response& r, bool keep_alive, bool http10,
-                    std::vector<char>& out) {
+                    std::string_view request_id, std::vector<char>& out) {
   auto append = [&out](std::string_view s) {
     out.insert(out.end(), s.begin(), s.end());
   };
@@ -74,8 +74,22 @@ void write_response(const response& r, bool keep_alive, bool http10,
   append(" ");
   append(reason_phrase(r.status));
   append("\r\nAccess-Control-Allow-Origin: *\r\n");
-  if (!r.body.empty())
-    append("Content-Type: application/json; charset=utf-8\r\n");
+  if (!request_id.empty()) {
+    bool own_expose = false;
+    for (const auto& h : r.headers)
+      own_expose = own_expose || h.first == "Access-Control-Expose-Headers";
+    if (!own_expose)
+      append("Access-Control-Expose-Headers: X-Request-Id\r\n");
+    append("X-Request-Id: ");
+    append(request_id);
+    append("\r\n");
+  }
+  if (!r.body.empty()) {
+    append("Content-Type: ");
+    append(r.content_type.empty() ? "application/json; charset=utf-8"
+                                  : std::string_view{r.content_type});
+    append("\r\n");
+  }
   if (r.status != 204) {
     append("Content-Length: ");
     append({num, static_cast<size_t>(

@@ -71,7 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
     write_response(error_response(400, req.target), req.keep_alive, req.http10,
-                   out);
+                   "fuzz-1", out);
   }
   return 0;
 }

@@ -26,7 +26,7 @@ outcome parse(const std::string& bytes, request_limits limits = {}) {
 
 std::string written(const response& r, bool keep_alive, bool http10) {
   std::vector<char> out;
-  write_response(r, keep_alive, http10, out);
+  write_response(r, keep_alive, http10, {}, out);
   return {out.begin(), out.end()};
 }
 
