@@ -15,6 +15,7 @@ CAF_ADD_ATOM(microshop, microshop::actors, claim_atom, "claim")
 CAF_ADD_ATOM(microshop, microshop::actors, release_atom, "release")
 CAF_ADD_ATOM(microshop, microshop::actors, lookup_atom, "lookup")
 CAF_ADD_ATOM(microshop, microshop::actors, links_atom, "links")
+CAF_ADD_ATOM(microshop, microshop::actors, metrics_atom, "metrics")
 
 namespace microshop::actors {
 

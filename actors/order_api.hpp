@@ -5,7 +5,9 @@
 
 #include "actors/atoms.hpp"
 #include "actors/hello.hpp"
+#include "actors/id_query.hpp"
 #include "actors/link_state.hpp"
+#include "actors/metric_sample.hpp"
 #include "actors/page.hpp"
 
 #include <caf/error.hpp>
@@ -54,12 +56,14 @@ struct new_order {
   std::string user_id;
   std::vector<line_item> products;
   std::string idempotency_key;
+  /// The X-Request-Id of the request that asks (for log lines; may be empty).
+  std::string request_id;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, new_order& x) {
   return f(caf::meta::type_name("microshop::new_order"), x.user_id, x.products,
-           x.idempotency_key);
+           x.idempotency_key, x.request_id);
 }
 
 /// One answer of a batch: `value` when `err` is empty, else why not;
@@ -121,12 +125,15 @@ using order_actor = caf::typed_actor<
     /// Accepts an order after the user service confirmed its user.
     caf::replies_to<create_atom, new_order>::with<order>,
     /// The order with this id.
-    caf::replies_to<get_atom, std::string>::with<order>,
+    caf::replies_to<get_atom, id_query>::with<order>,
     /// A page of orders, oldest first, optionally of one user.
     caf::replies_to<list_atom, order_query>::with<order_page>,
     /// Accepts each order whose user the user service confirmed, storing
     /// them in one write: one result per order, in order.
     caf::replies_to<create_atom,
-                    std::vector<new_order>>::with<std::vector<order_result>>>;
+                    std::vector<new_order>>::with<std::vector<order_result>>,
+    /// What this node reports for GET /metrics (its store and its links to
+    /// the user nodes), without the node label.
+    caf::replies_to<metrics_atom>::with<metric_samples>>;
 
 } // namespace microshop::actors

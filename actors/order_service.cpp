@@ -3,8 +3,11 @@
 #include "actors/errc.hpp"
 #include "actors/idempotency.hpp"
 #include "actors/ids.hpp"
+#include "actors/log.hpp"
+#include "actors/node_metrics.hpp"
 #include "actors/order_logic.hpp"
 #include "actors/peer_group.hpp"
+#include "actors/request_log.hpp"
 #include "actors/uniqueness.hpp"
 #include "actors/user_api.hpp"
 #include "actors/validation.hpp"
@@ -12,6 +15,7 @@
 
 #include <algorithm>
 #include <caf/actor_system.hpp>
+#include <caf/sec.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <functional>
@@ -81,6 +85,10 @@ void store_and_answer(front_ptr self, persistence::order_store& store,
   for (size_t i = 0; i < b.fps.size(); ++i)
     if (!b.fps[i].empty())
       held_here.push_back(held_key(b.orders[i]));
+  // The request ids, for the log lines about each order's outcome.
+  std::vector<std::string> rids(b.orders.size());
+  for (size_t i = 0; i < b.orders.size(); ++i)
+    rids[i] = std::move(b.orders[i].request_id);
   std::sort(b.verified.begin(), b.verified.end());
   std::vector<new_order> verified;
   std::vector<std::string> fps;
@@ -98,7 +106,35 @@ void store_and_answer(front_ptr self, persistence::order_store& store,
       b.results[b.verified[j]] = std::move(stored[j]);
   for (auto& name : held_here)
     self->state.keys_in_progress.erase(name);
+  for (size_t i = 0; i < b.results.size(); ++i)
+    log_outcome("order_create", rids[i], b.results[i].err,
+                {"order_id", b.results[i].value.id});
   b.answer(std::move(b.results));
+}
+
+/// Logs that the user node `peer` did not confirm the users of the orders
+/// at `at` of `b` (a timeout, a lost link), with their request ids.
+void log_verify_failure(const std::string& peer, const caf::error& err,
+                        const create_batch& b, const std::vector<size_t>& at) {
+  auto event =
+      err == caf::sec::request_timeout ? "request_timeout" : "request_failed";
+  auto held = log_allowance(event);
+  if (!held)
+    return;
+  std::string rids;
+  for (size_t k = 0; k < at.size() && k < 16; ++k) {
+    if (k > 0)
+      rids += ',';
+    rids += b.orders[at[k]].request_id;
+  }
+  log_line line{log_level::warn, event};
+  line.field("peer", peer)
+      .field("call", "verify")
+      .field("error", caf::to_string(err))
+      .field("orders", at.size())
+      .field("request_ids", rids);
+  if (*held > 0)
+    line.field("suppressed", *held);
 }
 
 /// Decides the key of `x` (which has one) for the order at `i` of `b`:
@@ -193,16 +229,19 @@ void create_orders(front_ptr self, const store_ptr& store,
     if (groups[node].empty())
       continue;
     std::vector<size_t> at;
-    std::vector<std::string> ids;
+    std::vector<id_query> ids;
     at.reserve(groups[node].size());
     ids.reserve(groups[node].size());
     for (auto k : groups[node]) {
       at.push_back(valid[k]);
-      ids.push_back(std::move(user_ids[k]));
+      ids.push_back({std::move(user_ids[k]), b->orders[valid[k]].request_id});
     }
     self->state.users.ask<std::vector<bool>>(
         self, node, cfg.verify_timeout,
-        [self, b, store, at](caf::expected<std::vector<bool>> exists) {
+        [self, b, store, at, peer = cfg.map.nodes(service::users)[node]](
+            caf::expected<std::vector<bool>> exists) {
+          if (!exists)
+            log_verify_failure(peer, exists.error(), *b, at);
           if (!exists || exists->size() != at.size()) {
             for (auto i : at)
               b->results[i].err = user_service_unavailable();
@@ -292,8 +331,19 @@ order_front_actor::behavior_type order_front(front_ptr self,
                       });
         return rp;
       },
-      [=](get_atom, const std::string& id) -> caf::result<order> {
-        return find_order(*store, id);
+      [=](get_atom, const id_query& q) -> caf::result<order> {
+        auto found = find_order(*store, q.id);
+        if (!found || log_enabled(log_level::debug))
+          log_outcome("order_read", q.request_id, found.error(),
+                      {"order_id", q.id});
+        return found;
+      },
+      [=](metrics_atom) -> caf::result<metric_samples> {
+        metric_samples out;
+        add_store_samples(out, store->stats());
+        add_peer_group_samples(out, self->state.users,
+                               cfg.map.nodes(service::users));
+        return out;
       },
       [=](list_atom, const order_query& q) -> caf::result<order_page> {
         return list_orders(*store, q, cfg.list_budget);

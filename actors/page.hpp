@@ -13,11 +13,14 @@ namespace microshop::actors {
 struct page {
   std::string after;
   uint32_t limit = 100;
+  /// The X-Request-Id of the request that asks (for log lines; may be empty).
+  std::string request_id;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, page& x) {
-  return f(caf::meta::type_name("microshop::page"), x.after, x.limit);
+  return f(caf::meta::type_name("microshop::page"), x.after, x.limit,
+           x.request_id);
 }
 
 } // namespace microshop::actors

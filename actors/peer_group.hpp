@@ -5,6 +5,7 @@
 
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
+#include <caf/sec.hpp>
 #include <caf/system_messages.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -114,6 +115,8 @@ public:
             },
             [this, i, key, answer](caf::error& err) {
               waiting_[i].erase(key);
+              if (err == caf::sec::request_timeout)
+                links_[i].count_timeout();
               answer(std::move(err));
             });
   }

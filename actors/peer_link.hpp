@@ -4,6 +4,7 @@
 #include "actors/defaults.hpp"
 #include "actors/errc.hpp"
 #include "actors/hello.hpp"
+#include "actors/log.hpp"
 
 #include <algorithm>
 #include <caf/actor_cast.hpp>
@@ -16,7 +17,6 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <iostream>
 #include <memory>
 #include <set>
 #include <string>
@@ -124,7 +124,33 @@ public:
       return false;
     handle_ = nullptr;
     next_attempt_ = clock::now();
+    log_line{log_level::warn, "link_lost"}
+        .field("peer", peer_name())
+        .field("reason", caf::to_string(dm.reason));
+    log_line{log_level::info, "reconnecting"}.field("peer", peer_name());
     return true;
+  }
+
+  /// How often the link came back after the first time it was up.
+  uint64_t reconnects() const {
+    return ups_ > 1 ? ups_ - 1 : 0;
+  }
+
+  /// Counts a request over this link that got no answer in time.
+  void count_timeout() {
+    ++timeouts_;
+  }
+
+  /// Requests over this link that got no answer in time.
+  uint64_t timeouts() const {
+    return timeouts_;
+  }
+
+  /// The peer's node name, or its address when the link expects none.
+  std::string peer_name() const {
+    if (!hello_.expected_node.empty())
+      return hello_.expected_node;
+    return addr_.host + ":" + std::to_string(addr_.port);
   }
 
 private:
@@ -133,6 +159,12 @@ private:
     self->monitor(handle_);
     backoff_ = initial_backoff;
     refusal_.clear();
+    ++ups_;
+    if (!fixed_)
+      log_line{log_level::info, "link_up"}
+          .field("peer", peer_name())
+          .field("address", addr_.host + ":" + std::to_string(addr_.port))
+          .field("reconnects", reconnects());
   }
 
   /// Sends the hello on `h`; accepts `h` once the peer agrees.
@@ -149,9 +181,11 @@ private:
               if (is(err, errc::misconfigured)) {
                 auto why = error_text(err);
                 if (why != refusal_)
-                  std::cerr << hello_.caller << ": refused by "
-                            << hello_.expected_node << " at " << addr_.host
-                            << ":" << addr_.port << ": " << why << std::endl;
+                  log_line{log_level::error, "link_refused"}
+                      .field("peer", hello_.expected_node)
+                      .field("address",
+                             addr_.host + ":" + std::to_string(addr_.port))
+                      .field("reason", why);
                 refusal_ = std::move(why);
               }
               back_off();
@@ -185,6 +219,8 @@ private:
   Handle handle_;
   bool fixed_ = false;
   bool connecting_ = false;
+  uint64_t ups_ = 0;
+  uint64_t timeouts_ = 0;
   caf::timespan backoff_ = initial_backoff;
   clock::time_point next_attempt_{};
 };

@@ -30,6 +30,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(microshop, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(microshop, (microshop::actors::id_state))
   CAF_ADD_TYPE_ID(microshop, (microshop::actors::link_state))
   CAF_ADD_TYPE_ID(microshop, (std::vector<microshop::actors::link_state>))
+  CAF_ADD_TYPE_ID(microshop, (microshop::actors::id_query))
+  CAF_ADD_TYPE_ID(microshop, (std::vector<microshop::actors::id_query>))
+  CAF_ADD_TYPE_ID(microshop, (microshop::actors::metric_sample))
+  CAF_ADD_TYPE_ID(microshop, (std::vector<microshop::actors::metric_sample>))
 
 CAF_END_TYPE_ID_BLOCK(microshop)
 

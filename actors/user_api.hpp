@@ -4,7 +4,9 @@
 
 #include "actors/atoms.hpp"
 #include "actors/hello.hpp"
+#include "actors/id_query.hpp"
 #include "actors/link_state.hpp"
+#include "actors/metric_sample.hpp"
 #include "actors/page.hpp"
 
 #include <caf/error.hpp>
@@ -22,12 +24,14 @@ struct new_user {
   std::string username;
   std::string email;
   std::string password;
+  /// The X-Request-Id of the request that asks (for log lines; may be empty).
+  std::string request_id;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, new_user& x) {
   return f(caf::meta::type_name("microshop::new_user"), x.username, x.email,
-           x.password);
+           x.password, x.request_id);
 }
 
 /// A user as everyone but the user node sees it: no password, no hash.
@@ -148,9 +152,12 @@ using user_actor = caf::typed_actor<
     caf::replies_to<verify_atom, std::string>::with<bool>,
     /// The users with these ids: one result per id, in order.
     caf::replies_to<get_atom,
-                    std::vector<std::string>>::with<std::vector<user_result>>,
+                    std::vector<id_query>>::with<std::vector<user_result>>,
     /// Whether users with these ids exist: one answer per id, in order.
     caf::replies_to<verify_atom,
-                    std::vector<std::string>>::with<std::vector<bool>>>;
+                    std::vector<id_query>>::with<std::vector<bool>>,
+    /// What this node reports for GET /metrics (its store, hash queue and
+    /// links), without the node label.
+    caf::replies_to<metrics_atom>::with<metric_samples>>;
 
 } // namespace microshop::actors

@@ -1,6 +1,9 @@
 #include "actors/user_service.hpp"
 
 #include "actors/errc.hpp"
+#include "actors/log.hpp"
+#include "actors/node_metrics.hpp"
+#include "actors/request_log.hpp"
 #include "actors/user_front.hpp"
 #include "actors/validation.hpp"
 
@@ -14,6 +17,15 @@ namespace microshop::actors {
 namespace {
 
 using store_ptr = std::shared_ptr<persistence::user_store>;
+
+/// The ids of `qs`, moved out of them.
+std::vector<std::string> take_ids(std::vector<id_query>& qs) {
+  std::vector<std::string> ids;
+  ids.reserve(qs.size());
+  for (auto& q : qs)
+    ids.push_back(std::move(q.id));
+  return ids;
+}
 
 /// How often the front polls its links to the other user nodes.
 constexpr auto tick_interval = std::chrono::milliseconds(100);
@@ -135,10 +147,14 @@ user_front_actor::behavior_type user_front(front_pointer self, store_ptr store,
         return lookup_id(*st.store, *st.ids, st.cfg.map, st.self_index, id);
       },
       [=](create_atom, new_user& x) -> caf::result<user> {
-        if (auto err = admit_create(x))
+        if (auto err = admit_create(x)) {
+          log_outcome("user_create", x.request_id, err);
           return err;
+        }
         auto rp = self->make_response_promise<user>();
-        start_create(self, std::move(x), [rp](user_result r) mutable {
+        auto rid = x.request_id;
+        start_create(self, std::move(x), [rp, rid](user_result r) mutable {
+          log_outcome("user_create", rid, r.err, {"user_id", r.value.id});
           if (r.err)
             rp.deliver(std::move(r.err));
           else
@@ -149,9 +165,13 @@ user_front_actor::behavior_type user_front(front_pointer self, store_ptr store,
       [=](create_atom, new_user& x,
           std::string& key) -> caf::result<user_result> {
         auto rp = self->make_response_promise<user_result>();
+        auto rid = x.request_id;
         start_keyed_create(
             self, std::move(x), std::move(key),
-            [rp](user_result r) mutable { rp.deliver(std::move(r)); });
+            [rp, rid](user_result r) mutable {
+              log_outcome("user_create", rid, r.err, {"user_id", r.value.id});
+              rp.deliver(std::move(r));
+            });
         return rp;
       },
       [=](get_atom, const std::string& id) -> caf::result<user> {
@@ -163,13 +183,43 @@ user_front_actor::behavior_type user_front(front_pointer self, store_ptr store,
       [=](verify_atom, const std::string& id) -> caf::result<bool> {
         return user_exists(*self->state.store, id);
       },
-      [=](get_atom, const std::vector<std::string>& ids)
-          -> caf::result<std::vector<user_result>> {
-        return find_users(*self->state.store, ids);
+      [=](get_atom,
+          std::vector<id_query>& qs) -> caf::result<std::vector<user_result>> {
+        auto ids = take_ids(qs);
+        auto found = find_users(*self->state.store, ids);
+        if (log_enabled(log_level::debug))
+          for (size_t i = 0; i < qs.size() && i < found.size(); ++i)
+            log_line{log_level::debug, "user_read"}
+                .field("request_id", qs[i].request_id)
+                .field("user_id", ids[i])
+                .field("found", !found[i].err);
+        return found;
       },
-      [=](verify_atom, const std::vector<std::string>& ids)
-          -> caf::result<std::vector<bool>> {
-        return users_exist(*self->state.store, ids);
+      [=](verify_atom,
+          std::vector<id_query>& qs) -> caf::result<std::vector<bool>> {
+        auto ids = take_ids(qs);
+        auto exist = users_exist(*self->state.store, ids);
+        if (exist && log_enabled(log_level::debug))
+          for (size_t i = 0; i < qs.size() && i < exist->size(); ++i)
+            log_line{log_level::debug, "user_verified"}
+                .field("request_id", qs[i].request_id)
+                .field("user_id", ids[i])
+                .field("exists", static_cast<bool>((*exist)[i]));
+        return exist;
+      },
+      [=](metrics_atom) -> caf::result<metric_samples> {
+        auto& st = self->state;
+        metric_samples out;
+        add_store_samples(out, st.store->stats());
+        out.push_back({"microshop_hash_queue_length",
+                       {},
+                       static_cast<double>(st.queue.size())});
+        out.push_back({"microshop_hash_workers_idle",
+                       {},
+                       static_cast<double>(st.idle.size())});
+        add_peer_group_samples(out, st.peers, st.cfg.map.nodes(service::users),
+                               st.self_index);
+        return out;
       },
   };
 }

@@ -1,5 +1,7 @@
 #include "http_edge/connection.hpp"
 
+#include "http_edge/request_id.hpp"
+
 #include <string>
 
 namespace microshop::http_edge {
@@ -75,6 +77,9 @@ std::optional<std::pair<uint64_t, http_request>> connection::next_request() {
   auto& s = slots_[seq];
   s.keep_alive = req.keep_alive;
   s.http10 = req.http10;
+  s.method = method_of(req.method);
+  s.start = clock::now();
+  s.request_id = request_id_of(req);
   return std::make_pair(seq, std::move(req));
 }
 
@@ -91,6 +96,17 @@ bool connection::answer(uint64_t seq, response r) {
 void connection::set_tag(uint64_t seq, uint8_t tag) {
   if (auto i = slots_.find(seq); i != slots_.end())
     i->second.tag = tag;
+}
+
+void connection::set_route(uint64_t seq, resource r) {
+  if (auto i = slots_.find(seq); i != slots_.end())
+    i->second.route = r;
+}
+
+const std::string& connection::request_id(uint64_t seq) const {
+  static const std::string none;
+  auto i = slots_.find(seq);
+  return i == slots_.end() ? none : i->second.request_id;
 }
 
 std::vector<uint64_t> connection::waiting_on(uint8_t tag) const {
@@ -114,7 +130,12 @@ bool connection::write(std::vector<char>& out) {
     if (i == slots_.end()) {
       // Every dispatched request is written: a refusal follows the last.
       if (failure_ && queue_.empty() && slots_.empty()) {
-        write_response(*failure_, false, false, {}, out);
+        auto id = make_request_id();
+        write_response(*failure_, false, false, id, out);
+        if (observer_)
+          observer_->on_answer(resource::none, method_label::other,
+                               failure_->status, clock::now() - phase_since_,
+                               id);
         failure_.reset();
         return true;
       }
@@ -124,7 +145,10 @@ bool connection::write(std::vector<char>& out) {
       break;
     auto& s = i->second;
     bool close = !s.keep_alive;
-    write_response(s.resp, !close, s.http10, {}, out);
+    write_response(s.resp, !close, s.http10, s.request_id, out);
+    if (observer_)
+      observer_->on_answer(s.route, s.method, s.resp.status,
+                           clock::now() - s.start, s.request_id);
     answered_bytes_ -= s.resp.body.size();
     slots_.erase(i);
     ++next_out_;

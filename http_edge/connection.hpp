@@ -1,5 +1,6 @@
 #pragma once
 
+#include "http_edge/http_metrics.hpp"
 #include "http_edge/request_parser.hpp"
 #include "http_edge/response.hpp"
 
@@ -28,6 +29,18 @@ struct connection_limits {
   duration body_timeout = std::chrono::seconds(30);
   /// Nothing received and nothing pending this long: the connection closes.
   duration idle_timeout = std::chrono::seconds(30);
+};
+
+/// Told of every answer a connection writes (metrics, the access log).
+class answer_observer {
+public:
+  virtual ~answer_observer() = default;
+
+  /// An answer with `status` to a request for `r` with method `m`, `d` after
+  /// the request was handed out, for the request with `request_id`.
+  virtual void on_answer(resource r, method_label m, int status,
+                         std::chrono::steady_clock::duration d,
+                         std::string_view request_id) = 0;
 };
 
 /// One HTTP/1.1 client connection without any I/O: turns received bytes
@@ -65,6 +78,19 @@ public:
 
   /// Marks request `seq` with `tag` (e.g. the node it waits for).
   void set_tag(uint64_t seq, uint8_t tag);
+
+  /// Records the resource request `seq` was routed to (for metrics).
+  void set_route(uint64_t seq, resource r);
+
+  /// The X-Request-Id of request `seq` (the client's when valid, else one
+  /// made for it), written on its answer; empty for an unknown `seq`.
+  const std::string& request_id(uint64_t seq) const;
+
+  /// Tells `obs` (which must outlive the connection; null: nobody) of every
+  /// answer written from now on.
+  void observe(answer_observer* obs) {
+    observer_ = obs;
+  }
 
   /// The requests marked with `tag` that are not answered yet.
   std::vector<uint64_t> waiting_on(uint8_t tag) const;
@@ -129,6 +155,10 @@ private:
     bool keep_alive = true;
     bool http10 = false;
     uint8_t tag = 0;
+    resource route = resource::none;
+    method_label method = method_label::other;
+    clock::time_point start;
+    std::string request_id;
     response resp;
   };
 
@@ -150,6 +180,7 @@ private:
   request_phase last_phase_ = request_phase::idle;
   clock::time_point phase_since_;
   clock::time_point last_rx_;
+  answer_observer* observer_ = nullptr;
 };
 
 } // namespace microshop::http_edge

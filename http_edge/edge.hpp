@@ -55,6 +55,11 @@ struct edge_config {
   /// connection that would pass it gets 503 and is closed.
   size_t max_buffered_bytes = size_t{256} << 20;
   request_limits limits;
+  /// Log one `access` line per answered request (`--access-log`).
+  bool access_log = false;
+  /// How long a node may take to report its metrics for `GET /metrics`
+  /// (then its samples are left out and `microshop_node_report_ok` is 0).
+  caf::timespan metrics_timeout = std::chrono::seconds(1);
 };
 
 /// Nodes per service the edge can address.

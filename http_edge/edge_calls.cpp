@@ -3,12 +3,12 @@
 // node into one message each.
 
 #include "actors/idempotency.hpp"
+#include "actors/log.hpp"
 #include "http_edge/api.hpp"
 #include "http_edge/edge_state.hpp"
 #include "http_edge/routes.hpp"
 
 #include <caf/sec.hpp>
-#include <iostream>
 #include <memory>
 #include <utility>
 
@@ -26,11 +26,39 @@ response order_error(const caf::error& err) {
 
 const caf::error not_connected = caf::sec::no_route_to_receiving_node;
 
+/// Counts a request to the node behind `link` that timed out and logs it
+/// (at most 10 lines a second) with the request ids of `slots`.
+template <class Handle>
+void note_failure(edge_broker* self, actors::peer_link<Handle>& link,
+                  const caf::error& err, const std::vector<slot_ref>& slots) {
+  if (err != caf::sec::request_timeout)
+    return;
+  link.count_timeout();
+  auto held = actors::log_allowance("request_timeout");
+  if (!held)
+    return;
+  std::string ids;
+  for (size_t k = 0; k < slots.size() && k < 16; ++k) {
+    auto i = self->state.clients.find(slots[k].hdl);
+    if (i == self->state.clients.end() || i->second.conn->id() != slots[k].conn)
+      continue;
+    if (!ids.empty())
+      ids += ',';
+    ids += i->second.conn->request_id(slots[k].seq);
+  }
+  actors::log_line line{actors::log_level::warn, "request_timeout"};
+  line.field("peer", link.peer_name())
+      .field("requests", slots.size())
+      .field("request_ids", ids);
+  if (*held > 0)
+    line.field("suppressed", *held);
+}
+
 /// Asks a node and answers `ref` with `on_value(reply)` or `on_error(err)`;
 /// the request is tagged with the node so that its loss answers 503 at once.
 template <class Reply, class Handle, class OnValue, class... Ts>
 void ask(edge_broker* self, slot_ref ref, connection& c,
-         const actors::peer_link<Handle>& link, uint8_t tag,
+         actors::peer_link<Handle>& link, uint8_t tag,
          response (*on_error)(const caf::error&), OnValue on_value,
          Ts&&... xs) {
   if (!link.connected())
@@ -39,14 +67,17 @@ void ask(edge_broker* self, slot_ref ref, connection& c,
   self->request(link.handle(), self->state.cfg.request_timeout,
                 std::forward<Ts>(xs)...)
       .then([=](Reply& reply) { complete(self, ref, on_value(reply)); },
-            [=](caf::error& err) { complete(self, ref, on_error(err)); });
+            [=, l = &link](caf::error& err) {
+              note_failure(self, *l, err, {ref});
+              complete(self, ref, on_error(err));
+            });
 }
 
 /// As `ask`, through `gate`: sent now if fewer than its limit are in flight
 /// to the node, else when a place frees up.
 template <class Reply, class Handle, class OnValue, class... Ts>
 void gated_ask(edge_broker* self, call_gate& gate, slot_ref ref, connection& c,
-               const actors::peer_link<Handle>& link, uint8_t tag,
+               actors::peer_link<Handle>& link, uint8_t tag,
                response (*on_error)(const caf::error&), OnValue on_value,
                Ts... xs) {
   if (!link.connected())
@@ -65,6 +96,7 @@ void gated_ask(edge_broker* self, call_gate& gate, slot_ref ref, connection& c,
               leave(self, *g, ticket);
             },
             [=](caf::error& err) {
+              note_failure(self, *l, err, {ref});
               complete(self, ref, on_error(err));
               leave(self, *g, ticket);
             });
@@ -80,9 +112,10 @@ void gated_ask(edge_broker* self, call_gate& gate, slot_ref ref, connection& c,
 /// `on_error(err)` when the whole message failed.
 template <class Result, class Item, class Handle, class Atom, class OnResult>
 void send_batches(edge_broker* self, batcher<Item>& b,
-                  const actors::peer_link<Handle>& link, Atom atom,
+                  actors::peer_link<Handle>& link, batch_kind kind, Atom atom,
                   response (*on_error)(const caf::error&), OnResult on_result) {
   while (auto m = b.next(clock::now())) {
+    self->state.metrics.on_batch(kind, m->items.size());
     auto slots = std::make_shared<std::vector<slot_ref>>(std::move(m->slots));
     if (!link.connected()) {
       b.on_reply(m->ticket);
@@ -107,7 +140,8 @@ void send_batches(edge_broker* self, batcher<Item>& b,
               }
               done();
             },
-            [=](caf::error& err) {
+            [=, l = &link](caf::error& err) {
+              note_failure(self, *l, err, *slots);
               for (auto& s : *slots)
                 complete(self, s, on_error(err));
               done();
@@ -148,15 +182,15 @@ void fail_pending(edge_broker* self, uint8_t tag, std::string_view service) {
 void flush_batches(edge_broker* self) {
   auto& st = self->state;
   for (auto& n : st.users.nodes)
-    send_batches<actors::user_result>(self, n.batch, n.link, actors::get_atom_v,
-                                      user_error, [](actors::user_result& r) {
-                                        return r.err ? user_error(r.err)
-                                                     : found(r.value);
-                                      });
+    send_batches<actors::user_result>(
+        self, n.batch, n.link, batch_kind::user_get, actors::get_atom_v,
+        user_error, [](actors::user_result& r) {
+          return r.err ? user_error(r.err) : found(r.value);
+        });
   for (auto& n : st.orders.nodes)
     send_batches<actors::order_result>(
-        self, n.batch, n.link, actors::create_atom_v, order_create_error,
-        [](actors::order_result& r) { return created(r); });
+        self, n.batch, n.link, batch_kind::order_create, actors::create_atom_v,
+        order_create_error, [](actors::order_result& r) { return created(r); });
 }
 
 void dispatch(edge_broker* self, slot_ref ref, connection& c,
@@ -164,17 +198,24 @@ void dispatch(edge_broker* self, slot_ref ref, connection& c,
   auto& st = self->state;
   const auto& map = st.cfg.map;
   using actors::service;
-  auto call = route_request(req);
+  auto routed = resource::none;
+  auto call = route_request(req, &routed);
+  c.set_route(ref.seq, routed);
   if (auto* r = std::get_if<response>(&call))
     return complete(self, ref, std::move(*r));
   if (std::holds_alternative<readiness_call>(call))
     return answer_readiness(self, ref);
+  if (std::holds_alternative<metrics_call>(call))
+    return answer_metrics(self, ref);
+  const auto& rid = c.request_id(ref.seq);
   if (auto* x = std::get_if<get_user_call>(&call)) {
     auto& n = st.users.nodes[actors::node_of_id(map, service::users, x->id)];
-    return gather(self, ref, c, n.batch, std::move(x->id), n.link, n.tag,
+    return gather(self, ref, c, n.batch,
+                  actors::id_query{std::move(x->id), rid}, n.link, n.tag,
                   user_error);
   }
   if (auto* x = std::get_if<create_order_call>(&call)) {
+    x->order.request_id = rid;
     auto& n =
         st.orders
             .nodes[actors::node_of_id(map, service::orders, x->order.user_id)];
@@ -182,6 +223,7 @@ void dispatch(edge_broker* self, slot_ref ref, connection& c,
                   order_create_error);
   }
   if (auto* x = std::get_if<create_user_call>(&call)) {
+    x->user.request_id = rid;
     auto& nodes = st.users.nodes;
     if (!x->key.empty()) {
       // A keyed create goes where its key's outcome is stored; only that
@@ -202,6 +244,7 @@ void dispatch(edge_broker* self, slot_ref ref, connection& c,
         std::move(x->user));
   }
   if (auto* x = std::get_if<list_users_call>(&call)) {
+    x->page.request_id = rid;
     if (st.users.nodes.size() > 1)
       return list_all_users(self, ref, x->page);
     auto& n = st.users.nodes.front();
@@ -211,6 +254,7 @@ void dispatch(edge_broker* self, slot_ref ref, connection& c,
         actors::list_atom_v, x->page);
   }
   if (auto* x = std::get_if<list_orders_call>(&call)) {
+    x->query.window.request_id = rid;
     if (x->query.user_id.empty() && st.orders.nodes.size() > 1)
       return list_all_orders(self, ref, x->query);
     auto& n =
@@ -226,7 +270,7 @@ void dispatch(edge_broker* self, slot_ref ref, connection& c,
     return gated_ask<actors::order>(
         self, n.gate, ref, c, n.link, n.tag, order_error,
         [](actors::order& o) { return found(o); }, actors::get_atom_v,
-        std::move(x->id));
+        actors::id_query{std::move(x->id), rid});
   }
 }
 
@@ -253,10 +297,9 @@ bool on_node_down(edge_broker* self, const caf::down_msg& dm) {
   // Everything waiting on the lost node is answered 503 at once; requests
   // gathered for it are never sent.
   auto lost = [&](auto& n, std::string_view service) {
+    // The link logs its loss and the reconnect.
     if (!n.link.on_down(dm))
       return false;
-    std::cerr << "edge_node: lost the " << service << " node " << n.link.name()
-              << "; answering 503 and reconnecting" << std::endl;
     n.batch.on_node_lost();
     n.gate.reset();
     fail_pending(self, n.tag, service == "user" ? "User" : "Order");

@@ -1,10 +1,11 @@
 // The edge's client sockets: connections in, requests read, answers out,
 // limits and deadlines kept.
 
+#include "actors/log.hpp"
 #include "http_edge/edge_state.hpp"
+#include "http_edge/request_id.hpp"
 
 #include <cstring>
-#include <iostream>
 
 namespace microshop::http_edge {
 
@@ -159,14 +160,17 @@ void on_new_connection(edge_broker* self,
     st.accept_backoff = min_accept_backoff;
   }
   if (st.log_accept_recovery && !accept_exhausted(*st.doorman)) {
-    std::cerr << "edge_node: accepting connections again" << std::endl;
+    actors::log_line{actors::log_level::info, "accept_resumed"};
     st.log_accept_recovery = false;
   }
   self->configure_read(msg.handle,
                        caf::io::receive_policy::at_most(size_t{16} * 1024));
   if (st.clients.size() >= st.cfg.max_connections) {
-    write_response(overloaded("Too many connections"), false, false, {},
-                   self->wr_buf(msg.handle));
+    auto refusal = overloaded("Too many connections");
+    auto id = make_request_id();
+    write_response(refusal, false, false, id, self->wr_buf(msg.handle));
+    st.observer.on_answer(resource::none, method_label::other, refusal.status,
+                          {}, id);
     self->flush(msg.handle);
     close_gracefully(self, *io);
     st.lingering.emplace_back(clock::now() + linger_for, std::move(io));
@@ -176,6 +180,7 @@ void on_new_connection(edge_broker* self,
   client cl;
   cl.conn = std::make_unique<connection>(st.next_conn_id++, st.cfg.limits,
                                          st.cfg.conn_limits, now);
+  cl.conn->observe(&st.observer);
   cl.io = std::move(io);
   cl.progress_at = now;
   st.clients.emplace(msg.handle, std::move(cl));
@@ -238,9 +243,9 @@ void on_client_tick(edge_broker* self, clock::time_point now) {
     st.accept_backoff = std::max(st.accept_backoff, min_accept_backoff);
     if (!st.accept_retry_at) {
       if (!st.accept_logged_at || now - *st.accept_logged_at > 60s) {
-        std::cerr << "edge_node: accept failed: " << std::strerror(err)
-                  << "; new connections wait until descriptors free up"
-                  << std::endl;
+        actors::log_line{actors::log_level::error, "accept_failed"}
+            .field("error", std::strerror(err))
+            .field("action", "new connections wait until descriptors free up");
         st.accept_logged_at = now;
         st.log_accept_recovery = true;
       }

@@ -6,6 +6,7 @@
 
 #include "http_edge/connection.hpp"
 #include "http_edge/edge.hpp"
+#include "http_edge/http_metrics.hpp"
 #include "http_edge/node_slots.hpp"
 #include "http_edge/readiness.hpp"
 #include "http_edge/transport.hpp"
@@ -35,8 +36,22 @@ struct client {
   size_t accounted = 0;
 };
 
+/// Counts every answer in the edge's metrics and, with `--access-log`, logs
+/// it.
+struct edge_observer : answer_observer {
+  http_metrics* metrics = nullptr;
+  bool access_log = false;
+
+  void on_answer(resource r, method_label m, int status,
+                 std::chrono::steady_clock::duration d,
+                 std::string_view request_id) override;
+};
+
 struct edge_state {
   edge_config cfg;
+  /// Requests answered, by route, method and status; durations; batches.
+  http_metrics metrics;
+  edge_observer observer;
   /// The nodes of each service, in map order (sized once at start).
   user_nodes users;
   order_nodes orders;
@@ -99,6 +114,12 @@ bool on_node_down(edge_broker* self, const caf::down_msg& dm);
 
 /// Starts a connect attempt on every node link that needs one.
 void poll_nodes(edge_broker* self);
+
+// -- edge_metrics.cpp: GET /metrics ------------------------------------------
+
+/// Answers `GET /metrics` at `ref` once every connected node reported its
+/// samples or `cfg.metrics_timeout` passed.
+void answer_metrics(edge_broker* self, const slot_ref& ref);
 
 // -- edge_ready.cpp: GET /readyz ---------------------------------------------
 

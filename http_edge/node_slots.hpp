@@ -104,7 +104,7 @@ struct service_nodes {
   size_t next_create = 0;
 };
 
-using user_nodes = service_nodes<actors::user_actor, std::string,
+using user_nodes = service_nodes<actors::user_actor, actors::id_query,
                                  actors::user_page, actors::page>;
 using order_nodes = service_nodes<actors::order_actor, actors::new_order,
                                   actors::order_page, actors::order_query>;

@@ -57,6 +57,8 @@ route match(std::string_view target) {
     r.target = resource::healthz;
   else if (path == "/readyz")
     r.target = resource::readyz;
+  else if (path == "/metrics")
+    r.target = resource::metrics;
   else if (!with_id("/api/users", resource::users, resource::user))
     with_id("/api/orders", resource::orders, resource::order);
   return r;
@@ -71,15 +73,46 @@ std::string_view allowed_methods(resource r) {
   case resource::order:
   case resource::healthz:
   case resource::readyz:
+  case resource::metrics:
+  case resource::openapi:
+  case resource::docs:
     return "GET, OPTIONS";
   case resource::none:
+  case resource::count:
     break;
   }
   return "";
 }
 
+std::string_view route_template(resource r) {
+  switch (r) {
+  case resource::users:
+    return "/api/users";
+  case resource::user:
+    return "/api/users/{id}";
+  case resource::orders:
+    return "/api/orders";
+  case resource::order:
+    return "/api/orders/{id}";
+  case resource::healthz:
+    return "/healthz";
+  case resource::readyz:
+    return "/readyz";
+  case resource::metrics:
+    return "/metrics";
+  case resource::openapi:
+    return "/openapi.json";
+  case resource::docs:
+    return "/docs";
+  case resource::none:
+  case resource::count:
+    break;
+  }
+  return "unmatched";
+}
+
 bool allows(resource r, std::string_view method) {
-  if (r == resource::none)
+  if (r == resource::none || r == resource::count)
     return false;
   if (method == "GET" || method == "OPTIONS")
     return true;

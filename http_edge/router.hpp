@@ -1,12 +1,30 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace microshop::http_edge {
 
-/// The resources of API.md.
-enum class resource { none, users, user, orders, order, healthz, readyz };
+/// The resources of API.md, and the edge's own (`metrics`, `openapi`,
+/// `docs`); `count` is the number of them.
+enum class resource : uint8_t {
+  none,
+  users,
+  user,
+  orders,
+  order,
+  healthz,
+  readyz,
+  metrics,
+  openapi,
+  docs,
+  count
+};
+
+/// The path template of `r` for metrics and logs, e.g. "/api/users/{id}"
+/// ("unmatched" for `none`): never a raw path or an id.
+std::string_view route_template(resource r);
 
 /// Where a request target leads.
 struct route {

@@ -5,6 +5,7 @@
 #include "actors/ids.hpp"
 #include "http_edge/api.hpp"
 #include "http_edge/request_body.hpp"
+#include "http_edge/request_id.hpp"
 #include "http_edge/router.hpp"
 
 #include <optional>
@@ -60,10 +61,30 @@ std::variant<std::string, response> idempotency_key(const http_request& req) {
   return *found;
 }
 
+/// The 400 that refuses the X-Request-Id of `req`, if it breaks its rule
+/// or is given more than once.
+std::optional<response> request_id_refusal(const http_request& req) {
+  const std::string* found = nullptr;
+  for (const auto& [name, value] : req.headers) {
+    if (name != "x-request-id")
+      continue;
+    if (found)
+      return error_response(400, "X-Request-Id must be given once");
+    found = &value;
+  }
+  if (found && !is_valid_request_id(*found))
+    return error_response(400, request_id_rule());
+  return std::nullopt;
+}
+
 } // namespace
 
-route_result route_request(http_request& req) {
+route_result route_request(http_request& req, resource* matched) {
   auto rt = match(req.target);
+  if (matched)
+    *matched = rt.target;
+  if (auto refusal = request_id_refusal(req))
+    return std::move(*refusal);
   if (rt.target == resource::none)
     return error_response(404, "Not found");
   if (!allows(rt.target, req.method)) {
@@ -86,6 +107,8 @@ route_result route_request(http_request& req) {
     return response{200, "{\"status\":\"ok\"}", {}};
   case resource::readyz:
     return readiness_call{};
+  case resource::metrics:
+    return metrics_call{};
   case resource::users:
     if (post) {
       auto call = parse_body<create_user_call>(req, parse_new_user);
@@ -116,7 +139,10 @@ route_result route_request(http_request& req) {
     if (!actors::is_valid_id(rt.id))
       return error_response(404, "Order not found");
     return get_order_call{std::move(rt.id)};
+  case resource::openapi:
+  case resource::docs:
   case resource::none:
+  case resource::count:
     break;
   }
   return error_response(404, "Not found");

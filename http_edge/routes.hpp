@@ -4,6 +4,7 @@
 #include "actors/user_api.hpp"
 #include "http_edge/http_request.hpp"
 #include "http_edge/response.hpp"
+#include "http_edge/router.hpp"
 
 #include <string>
 #include <string_view>
@@ -36,17 +37,21 @@ struct get_order_call {
 };
 /// `GET /readyz`: answered from the edge's links to the nodes.
 struct readiness_call {};
+/// `GET /metrics`: the edge's metrics and what every node reports.
+struct metrics_call {};
 
 /// A request's route: an answer the edge gives at once, or a call.
 using route_result =
-    std::variant<response, readiness_call, create_user_call, list_users_call,
-                 get_user_call, create_order_call, list_orders_call,
-                 get_order_call>;
+    std::variant<response, readiness_call, metrics_call, create_user_call,
+                 list_users_call, get_user_call, create_order_call,
+                 list_orders_call, get_order_call>;
 
-/// Routes `req` by API.md: 404 for an unknown path, 405 with `Allow` for a
+/// Routes `req` by API.md (and sets `*matched` to the resource its path
+/// names when `matched` is given): 400 for an X-Request-Id that breaks its
+/// rule or is given twice, 404 for an unknown path, 405 with `Allow` for a
 /// wrong method, 204 for a CORS preflight, 415/400 for a body that is not
 /// the JSON the route takes, 400 for an Idempotency-Key that breaks its rule
 /// or is given twice, 404 for an id that cannot exist; else the call.
-route_result route_request(http_request& req);
+route_result route_request(http_request& req, resource* matched = nullptr);
 
 } // namespace microshop::http_edge

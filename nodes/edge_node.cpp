@@ -3,6 +3,7 @@
 
 #include "actors/defaults.hpp"
 #include "actors/errc.hpp"
+#include "actors/log.hpp"
 #include "actors/shard_map.hpp"
 #include "http_edge/edge.hpp"
 #include "nodes/node_main.hpp"
@@ -35,6 +36,7 @@ public:
   size_t max_buffered_mib = 256;
   size_t max_pipelined = 32;
   size_t max_unsent_kib = 256;
+  bool access_log = false;
 
   edge_node_config() {
     port = actors::defaults::http_port;
@@ -70,7 +72,10 @@ public:
              "unanswered requests per connection before it is read no more")
         .add(max_unsent_kib, "max-unsent-kib",
              "KiB of unsent answers per connection before it is read no "
-             "more");
+             "more")
+        .add(access_log, "access-log",
+             "log one line per request: method, route, status, duration, "
+             "request id");
   }
 };
 
@@ -135,6 +140,7 @@ int main(int argc, char** argv) {
             << edge_cfg.map.shards() << " shards, "
             << edge_cfg.user_nodes.size() << " user nodes, "
             << edge_cfg.order_nodes.size() << " order nodes)" << std::endl;
+  cfg.log_start("edge_node", "edge");
   caf::actor_system sys{cfg};
   edge_cfg.host = cfg.host;
   edge_cfg.port = cfg.port;
@@ -146,6 +152,7 @@ int main(int argc, char** argv) {
   edge_cfg.conn_limits.max_unsent_bytes = cfg.max_unsent_kib << 10;
   edge_cfg.max_connections = cfg.max_connections;
   edge_cfg.max_buffered_bytes = cfg.max_buffered_mib << 20;
+  edge_cfg.access_log = cfg.access_log;
   auto edge = http_edge::start_edge(sys, edge_cfg);
   if (!edge)
     return nodes::fail("edge_node", "cannot listen on " + cfg.host + ":" +
@@ -154,8 +161,12 @@ int main(int argc, char** argv) {
   nodes::exit_when_main_actor_dies(sys, edge->first, "edge_node");
   std::cout << "edge_node listening on http://" << cfg.host << ":"
             << edge->second << std::endl;
+  actors::log_line{actors::log_level::info, "listening"}
+      .field("address", cfg.host + ":" + std::to_string(edge->second))
+      .field("protocol", "http");
   nodes::wait_for_shutdown_signal();
   std::cout << "edge_node shutting down" << std::endl;
+  actors::log_line{actors::log_level::info, "shutting_down"};
   nodes::begin_shutdown();
   caf::anon_send_exit(edge->first, caf::exit_reason::user_shutdown);
   return 0;

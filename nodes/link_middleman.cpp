@@ -1,5 +1,6 @@
 #include "nodes/link_middleman.hpp"
 
+#include "actors/log.hpp"
 #include "nodes/tcp_connect.hpp"
 
 #include <caf/detail/socket_guard.hpp>
@@ -30,9 +31,12 @@ caf::openssl::session_ptr tls_session(caf::actor_system& sys, native_socket fd,
     ERR_clear_error(); // see tls_stream in link_scribe.cpp
     return caf::openssl::make_session(sys, fd, accepted);
   } catch (const std::exception& e) {
-    std::cerr << limits.node << ": no TLS session for a "
-              << (accepted ? "new" : "outgoing") << " connection: " << e.what()
-              << std::endl;
+    if (auto held = actors::log_allowance("tls_session_failed"))
+      actors::log_line{actors::log_level::error, "tls_session_failed"}
+          .field("connection", accepted ? "new" : "outgoing")
+          .field("error", e.what())
+          .field("suppressed", *held);
+    (void)limits;
     return nullptr;
   }
 }

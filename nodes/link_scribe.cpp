@@ -1,5 +1,7 @@
 #include "nodes/link_scribe.hpp"
 
+#include "actors/log.hpp"
+
 #include <caf/io/network/interfaces.hpp>
 #include <caf/io/network/scribe_impl.hpp>
 #include <caf/io/network/stream.hpp>
@@ -24,8 +26,12 @@ using caf::io::network::rw_state;
 void refuse(native_socket fd, const link_limits& limits,
             const std::string& why) {
   auto peer = caf::io::network::remote_addr_of_fd(fd);
-  std::cerr << limits.node << ": closed the BASP connection from "
-            << (peer ? *peer : std::string{"?"}) << ": " << why << std::endl;
+  if (auto held = actors::log_allowance("basp_refused"))
+    actors::log_line{actors::log_level::warn, "basp_refused"}
+        .field("peer", peer ? *peer : std::string{"?"})
+        .field("reason", why)
+        .field("suppressed", *held);
+  (void)limits;
   ::shutdown(fd, SHUT_RDWR);
 }
 

@@ -1,6 +1,7 @@
 #include "nodes/node_main.hpp"
 
 #include "actors/errc.hpp"
+#include "actors/log.hpp"
 #include "actors/type_ids.hpp"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <chrono>
 #include <csignal>
 #include <iostream>
+#include <unistd.h>
 
 namespace microshop::nodes {
 
@@ -34,7 +36,9 @@ node_config::node_config() {
            "BASP links in plaintext on any address (unauthenticated: only "
            "on a network nobody else reaches)")
       .add(links.connect_timeout, "connect-timeout",
-           "bound of one TCP connect attempt to a peer node");
+           "bound of one TCP connect attempt to a peer node")
+      .add(log_level, "log-level",
+           "lowest level logged: debug, info, warn or error");
   // Measured on the 2-core target (README, Performance): work sharing with
   // blocking idle workers beats work stealing, whose polling naps cost a
   // context switch each; BASP messages are deserialized on the multiplexer
@@ -46,6 +50,32 @@ node_config::node_config() {
   set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(5)});
   actors::add_message_types(*this);
   load<caf::io::middleman>();
+}
+
+void node_config::log_start(const std::string& program,
+                            const std::string& node) const {
+  actors::log_setup(node, actors::parse_log_level(log_level).value_or(
+                              actors::log_level::info));
+  actors::log_line line{actors::log_level::info, "start"};
+  line.field("program", program).field("pid", static_cast<int64_t>(getpid()));
+  for (const auto& opt : custom_options_) {
+    auto category = opt.category();
+    if (category != "global" && category != "openssl")
+      continue;
+    std::string name{opt.full_name().begin(), opt.full_name().end()};
+    if (name.rfind("global.", 0) == 0)
+      name.erase(0, 7);
+    // Never a secret in the log: the key's passphrase is left out.
+    if (name.find("passphrase") != std::string::npos)
+      continue;
+    auto value = opt.get();
+    if (!value)
+      continue;
+    auto text = caf::to_string(*value);
+    if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
+      text = text.substr(1, text.size() - 2);
+    line.field(name, text);
+  }
 }
 
 store_node_config::store_node_config(std::string default_data_dir,
@@ -82,6 +112,19 @@ persistence::store_options store_node_config::store_options() const {
   opts.write_buffer_bytes = write_buffer_mib << 20;
   opts.salvage_wal = salvage_wal;
   opts.key_ttl = parse_ttl(idempotency_ttl).value_or(std::chrono::hours(24));
+  // The store's lines (errors with RocksDB's status, recoveries, stalls),
+  // already rate-limited by the store, as log events.
+  opts.log = [](const std::string& line) {
+    if (line.rfind("write stall", 0) == 0)
+      actors::log_line{actors::log_level::warn, "write_stall"}.field("message",
+                                                                     line);
+    else if (line.find(" works again ") != std::string::npos)
+      actors::log_line{actors::log_level::info, "storage_recovered"}.field(
+          "message", line);
+    else
+      actors::log_line{actors::log_level::error, "storage_error"}.field(
+          "message", line);
+  };
   return opts;
 }
 
@@ -93,9 +136,10 @@ store_node_config::check_store_flags(const std::string& node) const {
            "h, d), positive and at most 3650d, e.g. 24h; got \"" +
            idempotency_ttl + "\"";
   if (*ttl < std::chrono::hours(24))
-    std::cerr << node << ": warning: --idempotency-ttl is below the 24h that "
-              << "API.md promises: a retry after it may create a second "
-              << "record" << std::endl;
+    actors::log_line{actors::log_level::warn, "config_warning"}.field(
+        "message", node + ": warning: --idempotency-ttl is below the 24h "
+                          "that API.md promises: a retry after it may create "
+                          "a second record");
   return std::nullopt;
 }
 
@@ -147,6 +191,18 @@ std::optional<int> parse_args(node_config& cfg, int argc, char** argv) {
   }
   if (cfg.cli_helptext_printed)
     return 0;
+  auto level = actors::parse_log_level(cfg.log_level);
+  if (!level) {
+    std::cerr << argv[0]
+              << ": bad arguments: --log-level must be debug, info, warn or "
+                 "error; got \""
+              << cfg.log_level << "\"" << std::endl;
+    return 1;
+  }
+  std::string program = argv[0];
+  if (auto slash = program.rfind('/'); slash != std::string::npos)
+    program.erase(0, slash + 1);
+  actors::log_setup(program, *level);
   return std::nullopt;
 }
 
@@ -162,8 +218,10 @@ void main_actor_died(caf::actor_system& sys, const std::string& node,
                      const caf::error& reason) {
   auto why = reason ? sys.render(reason) : std::string{"normal exit"};
   std::cout.flush();
-  std::cerr << node << ": main actor exited (" << why << "), exiting with code "
-            << main_actor_died_exit_code << std::endl;
+  actors::log_line{actors::log_level::error, "main_actor_exited"}.field(
+      "message", node + ": main actor exited (" + why +
+                     "), exiting with code " +
+                     std::to_string(main_actor_died_exit_code));
   std::_Exit(main_actor_died_exit_code);
 }
 
@@ -220,7 +278,8 @@ void print_shard_map(const std::string& node, const std::string& name,
 }
 
 int fail(const std::string& node, const std::string& text) {
-  std::cerr << node << ": " << text << std::endl;
+  actors::log_line{actors::log_level::error, "start_failed"}.field(
+      "message", node + ": " + text);
   return 1;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/defaults.hpp"
+#include "actors/log.hpp"
 #include "actors/shard_map.hpp"
 #include "nodes/transport.hpp"
 #include "persistence/records.hpp"
@@ -32,8 +33,16 @@ public:
   uint16_t port = 0;
   /// `--insecure`, `--connect-timeout` (see `choose_links`).
   link_flags links;
+  /// `--log-level`: debug, info, warn or error (see `actors::log_line`).
+  std::string log_level = "info";
 
   node_config();
+
+  /// Names this node in every log line from now on (call before the actor
+  /// system starts) and logs `start` with the effective configuration of
+  /// `program`: this node's own flags and the TLS file paths, never the
+  /// passphrase.
+  void log_start(const std::string& program, const std::string& node) const;
 };
 
 /// Options of a node that owns a RocksDB store: one node of a sharded
@@ -106,7 +115,7 @@ user_node_addresses(const actors::shard_map& map, const std::string& list,
 void print_shard_map(const std::string& node, const std::string& name,
                      const actors::shard_map& map);
 
-/// Prints "<node>: <text>" to stderr and returns 1.
+/// Logs "<node>: <text>" as a `start_failed` error and returns 1.
 int fail(const std::string& node, const std::string& text);
 
 /// The exit code of a node whose main actor died unasked (EX_SOFTWARE).
@@ -159,10 +168,16 @@ template <class Handle>
   for (int i = 0; i < 1000 && !store.expired(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   int rc = store.expired() ? 0 : 1;
-  if (rc != 0)
-    std::cerr << node << ": store still open at exit" << std::endl;
-  else
+  if (rc != 0) {
+    actors::log_line{actors::log_level::error, "shutdown"}
+        .field("message", node + ": store still open at exit")
+        .field("exit_code", rc);
+  } else {
+    actors::log_line{actors::log_level::info, "shutdown"}
+        .field("message", node + " stopped, store closed")
+        .field("exit_code", rc);
     std::cout << node << " stopped, store closed" << std::endl;
+  }
   std::cout.flush();
   std::cerr.flush();
   std::_Exit(rc);
@@ -189,8 +204,12 @@ int publish_and_serve(caf::actor_system& sys, const Handle& svc,
   exit_when_main_actor_dies(sys, svc, node);
   std::cout << node << " listening on " << cfg.host << ":" << port->port
             << std::endl;
+  actors::log_line{actors::log_level::info, "listening"}
+      .field("address", cfg.host + ":" + std::to_string(port->port))
+      .field("protocol", "basp");
   wait_for_shutdown_signal();
   std::cout << node << " shutting down" << std::endl;
+  actors::log_line{actors::log_level::info, "shutting_down"};
   shut_down(sys, svc, store, node);
 }
 

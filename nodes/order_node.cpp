@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   if (!links)
     return nodes::fail("order_node", actors::error_text(links.error()));
   nodes::print_shard_map("order_node", cfg.node_name, *map);
+  cfg.log_start("order_node", cfg.node_name);
   auto store =
       persistence::order_store::open(cfg.data_dir, cfg.store_options());
   if (!store)

@@ -1,6 +1,7 @@
 #include "nodes/transport.hpp"
 
 #include "actors/errc.hpp"
+#include "actors/log.hpp"
 #include "nodes/tls_check.hpp"
 
 #include <arpa/inet.h>
@@ -41,10 +42,10 @@ choose_links(caf::actor_system_config& cfg, const link_flags& flags,
     return s;
   }
   if (flags.insecure) {
-    std::cerr << node
-              << ": WARNING: --insecure: BASP links in plaintext, "
-                 "unauthenticated; anyone who reaches a node's port can call it"
-              << std::endl;
+    actors::log_line{actors::log_level::warn, "insecure_links"}.field(
+        "message", node + ": WARNING: --insecure: BASP links in plaintext, "
+                          "unauthenticated; anyone who reaches a node's port "
+                          "can call it");
     return s;
   }
   for (auto& h : hosts)

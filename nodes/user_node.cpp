@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
   if (!links)
     return nodes::fail("user_node", actors::error_text(links.error()));
   nodes::print_shard_map("user_node", cfg.node_name, *map);
+  cfg.log_start("user_node", cfg.node_name);
   auto store = persistence::user_store::open(cfg.data_dir, cfg.store_options());
   if (!store)
     return nodes::fail("user_node", store.error().detail);

@@ -1,6 +1,5 @@
 #include "persistence/db.hpp"
 
-
 #include <algorithm>
 #include <cstring>
 #include <iostream>
@@ -254,6 +253,34 @@ store_error compact(const db_handle& h) {
   if (!st.ok())
     return storage_error(h, "compact", st);
   return store_error{};
+}
+
+store_stats read_stats(const db_handle& h) {
+  store_stats out;
+  auto prop = [&h](rocksdb::ColumnFamilyHandle* cf, const std::string& name) {
+    uint64_t v = 0;
+    if (!h.db->GetIntProperty(cf, name, &v))
+      return uint64_t{0};
+    return v;
+  };
+  std::pair<const char*, rocksdb::ColumnFamilyHandle*> families[] = {
+      {"default", h.db->DefaultColumnFamily()}, {"idempotency", h.keys}};
+  for (auto& [name, cf] : families) {
+    if (cf == nullptr)
+      continue;
+    out.families.push_back(
+        {name,
+         prop(cf, rocksdb::DB::Properties::kLiveSstFilesSize) +
+             prop(cf, rocksdb::DB::Properties::kCurSizeAllMemTables),
+         prop(cf, rocksdb::DB::Properties::kEstimateNumKeys)});
+  }
+  out.writes_stopped = prop(h.db->DefaultColumnFamily(),
+                            rocksdb::DB::Properties::kIsWriteStopped) != 0;
+  if (h.errors) {
+    out.write_stalls = h.errors->stalls();
+    out.errors = h.errors->total_failures();
+  }
+  return out;
 }
 
 store_error write(const db_handle& h, rocksdb::WriteBatch& batch) {

@@ -101,6 +101,10 @@ rocksdb::Status add_key(const db_handle& h, rocksdb::WriteBatch& batch,
 /// Compacts every level of the database (records and key records).
 store_error compact(const db_handle& h);
 
+/// The sizes and key counts of both column families and the stall and
+/// error counts; a property RocksDB cannot give reads as 0.
+store_stats read_stats(const db_handle& h);
+
 /// Writes `batch` with the store's write options.
 store_error write(const db_handle& h, rocksdb::WriteBatch& batch);
 

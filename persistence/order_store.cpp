@@ -169,6 +169,10 @@ order_store::list_by_user(std::string_view user_id, const page& p,
   return impl_->list_range(index_prefix(user_id), p, max_bytes);
 }
 
+store_stats order_store::stats() const {
+  return detail::read_stats(*impl_->h);
+}
+
 store_error order_store::compact() {
   return detail::compact(*impl_->h);
 }

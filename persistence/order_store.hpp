@@ -64,6 +64,9 @@ public:
   /// failure.
   [[nodiscard]] store_error compact();
 
+  /// The sizes, key counts, stalls and errors of this store (for metrics).
+  store_stats stats() const;
+
 private:
   struct impl;
   explicit order_store(std::shared_ptr<impl> ptr);

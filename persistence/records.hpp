@@ -94,4 +94,25 @@ struct store_options {
   std::function<void(const std::string&)> log;
 };
 
+/// What RocksDB says of one column family of a store.
+struct family_stats {
+  /// "default" (the records) or "idempotency" (key records).
+  std::string family;
+  /// Live SST files plus memtables, in bytes.
+  uint64_t size_bytes = 0;
+  /// RocksDB's estimate of the keys it holds (`rocksdb.estimate-num-keys`).
+  uint64_t keys = 0;
+};
+
+/// What a node reports of its store for GET /metrics.
+struct store_stats {
+  std::vector<family_stats> families;
+  /// Times writes were slowed down or stopped since the store opened.
+  uint64_t write_stalls = 0;
+  /// Whether writes are stopped now (`rocksdb.is-write-stopped`).
+  bool writes_stopped = false;
+  /// Storage errors since the store opened.
+  uint64_t errors = 0;
+};
+
 } // namespace microshop::persistence

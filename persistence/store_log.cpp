@@ -40,6 +40,7 @@ void error_log::error(const std::string& what, bool always) {
   std::lock_guard<std::mutex> guard{mtx_};
   failing_ = true;
   ++failures_;
+  ++total_failures_;
   auto now = clock::now();
   if (!always && any_line_ && now - last_line_ < interval_) {
     ++suppressed_;
@@ -71,6 +72,14 @@ void error_log::recovered(const std::string& how) {
   last_line_ = clock::now();
   any_line_ = true;
   emit(line);
+}
+
+void error_log::stall(bool stopped) {
+  ++stalls_;
+  std::lock_guard<std::mutex> guard{mtx_};
+  emit("write stall at " + path_ + ": RocksDB " +
+       (stopped ? "stopped" : "slowed down") +
+       " writes until compactions catch up");
 }
 
 uint64_t error_log::failures() const {
@@ -174,6 +183,13 @@ public:
     else
       log_->error("recovery from \"" + info.old_bg_error.ToString() +
                   "\" failed: " + info.new_bg_error.ToString());
+  }
+
+  void OnStallConditionsChanged(const rocksdb::WriteStallInfo& info) override {
+    using rocksdb::WriteStallCondition;
+    if (info.condition.prev == WriteStallCondition::kNormal &&
+        info.condition.cur != WriteStallCondition::kNormal)
+      log_->stall(info.condition.cur == WriteStallCondition::kStopped);
   }
 
 private:

@@ -42,6 +42,20 @@ public:
   /// Errors since the last `recovered`.
   uint64_t failures() const;
 
+  /// Errors since the log was made.
+  uint64_t total_failures() const {
+    return total_failures_.load();
+  }
+
+  /// Records (and logs) that RocksDB slowed down or stopped writes
+  /// (`stopped`), e.g. while compactions fall behind.
+  void stall(bool stopped);
+
+  /// Stalls recorded since the log was made.
+  uint64_t stalls() const {
+    return stalls_.load();
+  }
+
 private:
   void emit(const std::string& line);
 
@@ -54,6 +68,8 @@ private:
   uint64_t suppressed_ = 0;
   uint64_t failures_ = 0;
   std::atomic<bool> failing_{false};
+  std::atomic<uint64_t> total_failures_{0};
+  std::atomic<uint64_t> stalls_{0};
 };
 
 /// RocksDB's info LOG at `path`, rotated to LOG.old at open and at

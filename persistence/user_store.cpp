@@ -247,6 +247,10 @@ store_result<page_of<user_record>> user_store::list(const page& p) const {
   return result;
 }
 
+store_stats user_store::stats() const {
+  return detail::read_stats(*impl_->h);
+}
+
 store_error user_store::compact() {
   return detail::compact(*impl_->h);
 }

@@ -96,6 +96,9 @@ public:
   /// failure.
   [[nodiscard]] store_error compact();
 
+  /// The sizes, key counts, stalls and errors of this store (for metrics).
+  store_stats stats() const;
+
 private:
   struct impl;
   explicit user_store(std::shared_ptr<impl> ptr);

@@ -74,10 +74,13 @@ fake_users(fake_users_actor::pointer self, fake_ptr st) {
       [=](verify_atom, const std::string& id) -> caf::result<bool> {
         return st->known.count(id) > 0;
       },
-      [=](get_atom, const std::vector<std::string>&)
+      [=](get_atom, const std::vector<id_query>&)
           -> caf::result<std::vector<user_result>> { return unsupported(); },
-      [=](verify_atom, const std::vector<std::string>& ids)
-          -> caf::result<std::vector<bool>> {
+      [=](verify_atom,
+          const std::vector<id_query>& qs) -> caf::result<std::vector<bool>> {
+        std::vector<std::string> ids;
+        for (auto& q : qs)
+          ids.push_back(q.id);
         st->verifies.push_back(ids);
         if (st->silent) {
           st->held.emplace_back(
@@ -88,6 +91,9 @@ fake_users(fake_users_actor::pointer self, fake_ptr st) {
         for (auto& id : ids)
           out.push_back(st->known.count(id) > 0);
         return out;
+      },
+      [=](metrics_atom) -> caf::result<metric_samples> {
+        return metric_samples{};
       },
       [=](answer_atom, bool exists) {
         for (auto& [rp, n] : st->held)

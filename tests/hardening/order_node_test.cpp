@@ -166,12 +166,15 @@ killing_users(actors::user_actor::pointer self) {
       [=](actors::verify_atom, const std::string&) -> caf::result<bool> {
         return kill_sender();
       },
-      [=](actors::get_atom, const std::vector<std::string>&)
+      [=](actors::get_atom, const std::vector<actors::id_query>&)
           -> caf::result<std::vector<actors::user_result>> {
         return kill_sender();
       },
-      [=](actors::verify_atom, const std::vector<std::string>&)
+      [=](actors::verify_atom, const std::vector<actors::id_query>&)
           -> caf::result<std::vector<bool>> { return kill_sender(); },
+      [=](actors::metrics_atom) -> caf::result<actors::metric_samples> {
+        return kill_sender();
+      },
   };
 }
 

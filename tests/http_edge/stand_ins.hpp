@@ -124,16 +124,20 @@ inline user_actor::behavior_type fake_users(user_actor::pointer self,
       [=](verify_atom, const std::string&) -> caf::result<bool> {
         return true;
       },
-      [=](get_atom, const std::vector<std::string>& xs)
+      [=](get_atom, const std::vector<id_query>& xs)
           -> caf::result<std::vector<user_result>> {
         std::vector<user_result> out;
-        for (auto& id : xs)
-          out.push_back({caf::error{}, one(id)});
+        for (auto& q : xs)
+          out.push_back({caf::error{}, one(q.id)});
         return out;
       },
-      [=](verify_atom, const std::vector<std::string>& xs)
-          -> caf::result<std::vector<bool>> {
+      [=](verify_atom,
+          const std::vector<id_query>& xs) -> caf::result<std::vector<bool>> {
         return std::vector<bool>(xs.size(), true);
+      },
+      [=](metrics_atom) -> caf::result<metric_samples> {
+        return metric_samples{{"microshop_store_keys", "family=\"default\"",
+                               static_cast<double>(ids.size())}};
       },
   };
 }
@@ -156,8 +160,8 @@ inline order_actor::behavior_type fake_orders(order_actor::pointer self,
       [=](create_atom, const new_order& x) -> caf::result<order> {
         return one(new_id(shard_byte_of(x.user_id)), x.user_id);
       },
-      [=](get_atom, const std::string& id) -> caf::result<order> {
-        return one(id, "");
+      [=](get_atom, const id_query& q) -> caf::result<order> {
+        return one(q.id, "");
       },
       [=](list_atom, const order_query& q) -> caf::result<order_page> {
         return page_of<order_page>(ids, q.window, [&](const std::string& id) {
@@ -171,6 +175,9 @@ inline order_actor::behavior_type fake_orders(order_actor::pointer self,
           out.push_back(
               {caf::error{}, one(new_id(shard_byte_of(x.user_id)), x.user_id)});
         return out;
+      },
+      [=](metrics_atom) -> caf::result<metric_samples> {
+        return metric_samples{};
       },
   };
 }

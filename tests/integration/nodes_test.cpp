@@ -81,7 +81,7 @@ BOOST_AUTO_TEST_CASE(an_order_for_an_existing_user_is_stored_and_returned) {
   BOOST_CHECK_EQUAL(o->user_id, alice.id);
   BOOST_CHECK_EQUAL(o->total_cents, 3998u);
   BOOST_CHECK_EQUAL(o->status, "pending");
-  auto again = client.ask<order>(orders, 5s, get_atom_v, o->id);
+  auto again = client.ask<order>(orders, 5s, get_atom_v, id_query{o->id, "r"});
   BOOST_REQUIRE(again);
   BOOST_CHECK_EQUAL(again->id, o->id);
   BOOST_CHECK_EQUAL(again->products.size(), 1u);
@@ -200,7 +200,8 @@ BOOST_AUTO_TEST_CASE(
 BOOST_AUTO_TEST_CASE(a_batch_of_gets_answers_each_id_in_order) {
   auto alice = make_user("alice");
   auto bob = make_user("bob");
-  std::vector<std::string> ids{alice.id, new_id(), "not-an-id", bob.id};
+  std::vector<id_query> ids{
+      {alice.id, "r1"}, {new_id(), "r2"}, {"not-an-id", "r3"}, {bob.id, ""}};
   auto found = client.ask<std::vector<user_result>>(users, 5s, get_atom_v, ids);
   BOOST_REQUIRE_MESSAGE(found, client.why(found));
   BOOST_REQUIRE_EQUAL(found->size(), 4u);

@@ -54,10 +54,11 @@ silent_peer(user_actor::stateful_pointer<silent_state> self, std::string name) {
       [=](verify_atom, const std::string&) -> caf::result<bool> {
         return no();
       },
-      [=](get_atom, const std::vector<std::string>&)
+      [=](get_atom, const std::vector<id_query>&)
           -> caf::result<std::vector<user_result>> { return no(); },
-      [=](verify_atom, const std::vector<std::string>&)
+      [=](verify_atom, const std::vector<id_query>&)
           -> caf::result<std::vector<bool>> { return no(); },
+      [=](metrics_atom) -> caf::result<metric_samples> { return no(); },
   };
 }
 
