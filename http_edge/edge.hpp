@@ -5,6 +5,7 @@
 #include "actors/shard_map.hpp"
 #include "http_edge/connection.hpp"
 #include "http_edge/request_parser.hpp"
+#include "http_edge/static_files.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/expected.hpp>
@@ -12,6 +13,7 @@
 #include <caf/timespan.hpp>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,6 +57,8 @@ struct edge_config {
   /// connection that would pass it gets 503 and is closed.
   size_t max_buffered_bytes = size_t{256} << 20;
   request_limits limits;
+  /// Where `GET /docs/<file>` finds Redoc's bundle.
+  std::filesystem::path docs_dir = default_docs_dir();
 };
 
 /// Nodes per service the edge can address.

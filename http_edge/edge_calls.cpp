@@ -169,6 +169,9 @@ void dispatch(edge_broker* self, slot_ref ref, connection& c,
     return complete(self, ref, std::move(*r));
   if (std::holds_alternative<readiness_call>(call))
     return answer_readiness(self, ref);
+  if (auto* x = std::get_if<docs_call>(&call))
+    return complete(self, ref,
+                    docs_response(st.cfg.docs_dir, x->path, x->head));
   if (auto* x = std::get_if<get_user_call>(&call)) {
     auto& n = st.users.nodes[actors::node_of_id(map, service::users, x->id)];
     return gather(self, ref, c, n.batch, std::move(x->id), n.link, n.tag,

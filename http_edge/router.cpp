@@ -2,6 +2,8 @@
 
 #include "actors/ascii.hpp"
 
+#include <algorithm>
+
 namespace microshop::http_edge {
 
 bool percent_decode(std::string_view text, std::string& out, bool form) {
@@ -57,7 +59,12 @@ route match(std::string_view target) {
     r.target = resource::healthz;
   else if (path == "/readyz")
     r.target = resource::readyz;
-  else if (!with_id("/api/users", resource::users, resource::user))
+  else if (path == "/openapi.json")
+    r.target = resource::openapi;
+  else if (path == "/docs" || path.starts_with("/docs/")) {
+    r.target = resource::docs;
+    r.id = std::string{path.substr(std::min(path.size(), size_t{6}))};
+  } else if (!with_id("/api/users", resource::users, resource::user))
     with_id("/api/orders", resource::orders, resource::order);
   return r;
 }
@@ -72,6 +79,9 @@ std::string_view allowed_methods(resource r) {
   case resource::healthz:
   case resource::readyz:
     return "GET, OPTIONS";
+  case resource::openapi:
+  case resource::docs:
+    return "GET, HEAD, OPTIONS";
   case resource::none:
     break;
   }
@@ -83,6 +93,8 @@ bool allows(resource r, std::string_view method) {
     return false;
   if (method == "GET" || method == "OPTIONS")
     return true;
+  if (method == "HEAD")
+    return r == resource::openapi || r == resource::docs;
   return method == "POST" && (r == resource::users || r == resource::orders);
 }
 

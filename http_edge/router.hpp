@@ -6,12 +6,23 @@
 namespace microshop::http_edge {
 
 /// The resources of API.md.
-enum class resource { none, users, user, orders, order, healthz, readyz };
+enum class resource {
+  none,
+  users,
+  user,
+  orders,
+  order,
+  healthz,
+  readyz,
+  openapi, ///< `/openapi.json`
+  docs     ///< `/docs` and `/docs/<file>` (the file in `route::id`, raw)
+};
 
 /// Where a request target leads.
 struct route {
   resource target = resource::none;
-  /// The id path segment of `user` and `order`, percent-decoded.
+  /// The id path segment of `user` and `order`, percent-decoded; the file
+  /// path below `/docs/` of `docs`, as sent.
   std::string id;
   /// The raw query string (after '?'), possibly empty.
   std::string query;

@@ -6,6 +6,7 @@
 #include "http_edge/api.hpp"
 #include "http_edge/request_body.hpp"
 #include "http_edge/router.hpp"
+#include "http_edge/static_files.hpp"
 
 #include <optional>
 #include <utility>
@@ -116,6 +117,10 @@ route_result route_request(http_request& req) {
     if (!actors::is_valid_id(rt.id))
       return error_response(404, "Order not found");
     return get_order_call{std::move(rt.id)};
+  case resource::openapi:
+    return openapi_response(req.method == "HEAD");
+  case resource::docs:
+    return docs_call{std::move(rt.id), req.method == "HEAD"};
   case resource::none:
     break;
   }

@@ -37,11 +37,18 @@ struct get_order_call {
 /// `GET /readyz`: answered from the edge's links to the nodes.
 struct readiness_call {};
 
+/// `GET` or `HEAD` of `/docs` (`path` empty) or of a file below `/docs/`
+/// (`path` as sent): served from the edge's docs directory.
+struct docs_call {
+  std::string path;
+  bool head = false;
+};
+
 /// A request's route: an answer the edge gives at once, or a call.
 using route_result =
     std::variant<response, readiness_call, create_user_call, list_users_call,
                  get_user_call, create_order_call, list_orders_call,
-                 get_order_call>;
+                 get_order_call, docs_call>;
 
 /// Routes `req` by API.md: 404 for an unknown path, 405 with `Allow` for a
 /// wrong method, 204 for a CORS preflight, 415/400 for a body that is not

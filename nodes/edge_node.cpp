@@ -35,6 +35,7 @@ public:
   size_t max_buffered_mib = 256;
   size_t max_pipelined = 32;
   size_t max_unsent_kib = 256;
+  std::string docs_dir = http_edge::default_docs_dir().string();
 
   edge_node_config() {
     port = actors::defaults::http_port;
@@ -70,7 +71,10 @@ public:
              "unanswered requests per connection before it is read no more")
         .add(max_unsent_kib, "max-unsent-kib",
              "KiB of unsent answers per connection before it is read no "
-             "more");
+             "more")
+        .add(docs_dir, "docs-dir",
+             "where GET /docs/<file> finds Redoc's bundle (default: "
+             "$MICROSHOP_NPM_CACHE/node_modules/redoc/bundles)");
   }
 };
 
@@ -146,6 +150,7 @@ int main(int argc, char** argv) {
   edge_cfg.conn_limits.max_unsent_bytes = cfg.max_unsent_kib << 10;
   edge_cfg.max_connections = cfg.max_connections;
   edge_cfg.max_buffered_bytes = cfg.max_buffered_mib << 20;
+  edge_cfg.docs_dir = cfg.docs_dir;
   auto edge = http_edge::start_edge(sys, edge_cfg);
   if (!edge)
     return nodes::fail("edge_node", "cannot listen on " + cfg.host + ":" +
