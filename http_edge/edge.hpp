@@ -5,6 +5,7 @@
 #include "actors/shard_map.hpp"
 #include "http_edge/connection.hpp"
 #include "http_edge/request_parser.hpp"
+#include "http_edge/static_files.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/expected.hpp>
@@ -12,6 +13,7 @@
 #include <caf/timespan.hpp>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,6 +62,8 @@ struct edge_config {
   /// How long a node may take to report its metrics for `GET /metrics`
   /// (then its samples are left out and `microshop_node_report_ok` is 0).
   caf::timespan metrics_timeout = std::chrono::seconds(1);
+  /// Where `GET /docs/<file>` finds Redoc's bundle.
+  std::filesystem::path docs_dir = default_docs_dir();
 };
 
 /// Nodes per service the edge can address.

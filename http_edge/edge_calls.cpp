@@ -205,6 +205,9 @@ void dispatch(edge_broker* self, slot_ref ref, connection& c,
     return complete(self, ref, std::move(*r));
   if (std::holds_alternative<readiness_call>(call))
     return answer_readiness(self, ref);
+  if (auto* x = std::get_if<docs_call>(&call))
+    return complete(self, ref,
+                    docs_response(st.cfg.docs_dir, x->path, x->head));
   if (std::holds_alternative<metrics_call>(call))
     return answer_metrics(self, ref);
   const auto& rid = c.request_id(ref.seq);

@@ -108,7 +108,8 @@ void write_response(const response& r, bool keep_alive, bool http10,
   else if (http10)
     append("Connection: keep-alive\r\n");
   append("\r\n");
-  append(r.body);
+  if (!r.omit_body)
+    append(r.body);
 }
 
 } // namespace microshop::http_edge

@@ -16,6 +16,8 @@ struct response {
   std::vector<std::pair<std::string, std::string>> headers;
   /// The body's media type; empty: JSON (`application/json; charset=utf-8`).
   std::string content_type;
+  /// An answer to HEAD: the headers `body` would have, without the body.
+  bool omit_body = false;
 };
 
 /// The reason phrase of `status`, e.g. "Not Found".

@@ -2,6 +2,8 @@
 
 #include "actors/ascii.hpp"
 
+#include <algorithm>
+
 namespace microshop::http_edge {
 
 bool percent_decode(std::string_view text, std::string& out, bool form) {
@@ -59,7 +61,12 @@ route match(std::string_view target) {
     r.target = resource::readyz;
   else if (path == "/metrics")
     r.target = resource::metrics;
-  else if (!with_id("/api/users", resource::users, resource::user))
+  else if (path == "/openapi.json")
+    r.target = resource::openapi;
+  else if (path == "/docs" || path.starts_with("/docs/")) {
+    r.target = resource::docs;
+    r.id = std::string{path.substr(std::min(path.size(), size_t{6}))};
+  } else if (!with_id("/api/users", resource::users, resource::user))
     with_id("/api/orders", resource::orders, resource::order);
   return r;
 }
@@ -74,9 +81,10 @@ std::string_view allowed_methods(resource r) {
   case resource::healthz:
   case resource::readyz:
   case resource::metrics:
+    return "GET, OPTIONS";
   case resource::openapi:
   case resource::docs:
-    return "GET, OPTIONS";
+    return "GET, HEAD, OPTIONS";
   case resource::none:
   case resource::count:
     break;
@@ -116,6 +124,8 @@ bool allows(resource r, std::string_view method) {
     return false;
   if (method == "GET" || method == "OPTIONS")
     return true;
+  if (method == "HEAD")
+    return r == resource::openapi || r == resource::docs;
   return method == "POST" && (r == resource::users || r == resource::orders);
 }
 

@@ -17,8 +17,8 @@ enum class resource : uint8_t {
   healthz,
   readyz,
   metrics,
-  openapi,
-  docs,
+  openapi, ///< `/openapi.json`
+  docs,    ///< `/docs` and `/docs/<file>` (the file in `route::id`, raw)
   count
 };
 
@@ -29,7 +29,8 @@ std::string_view route_template(resource r);
 /// Where a request target leads.
 struct route {
   resource target = resource::none;
-  /// The id path segment of `user` and `order`, percent-decoded.
+  /// The id path segment of `user` and `order`, percent-decoded; the file
+  /// path below `/docs/` of `docs`, as sent.
   std::string id;
   /// The raw query string (after '?'), possibly empty.
   std::string query;

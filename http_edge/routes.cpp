@@ -7,6 +7,7 @@
 #include "http_edge/request_body.hpp"
 #include "http_edge/request_id.hpp"
 #include "http_edge/router.hpp"
+#include "http_edge/static_files.hpp"
 
 #include <optional>
 #include <utility>
@@ -140,7 +141,9 @@ route_result route_request(http_request& req, resource* matched) {
       return error_response(404, "Order not found");
     return get_order_call{std::move(rt.id)};
   case resource::openapi:
+    return openapi_response(req.method == "HEAD");
   case resource::docs:
+    return docs_call{std::move(rt.id), req.method == "HEAD"};
   case resource::none:
   case resource::count:
     break;

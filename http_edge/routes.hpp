@@ -40,11 +40,18 @@ struct readiness_call {};
 /// `GET /metrics`: the edge's metrics and what every node reports.
 struct metrics_call {};
 
+/// `GET` or `HEAD` of `/docs` (`path` empty) or of a file below `/docs/`
+/// (`path` as sent): served from the edge's docs directory.
+struct docs_call {
+  std::string path;
+  bool head = false;
+};
+
 /// A request's route: an answer the edge gives at once, or a call.
 using route_result =
     std::variant<response, readiness_call, metrics_call, create_user_call,
                  list_users_call, get_user_call, create_order_call,
-                 list_orders_call, get_order_call>;
+                 list_orders_call, get_order_call, docs_call>;
 
 /// Routes `req` by API.md (and sets `*matched` to the resource its path
 /// names when `matched` is given): 400 for an X-Request-Id that breaks its

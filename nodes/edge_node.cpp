@@ -37,6 +37,7 @@ public:
   size_t max_pipelined = 32;
   size_t max_unsent_kib = 256;
   bool access_log = false;
+  std::string docs_dir = http_edge::default_docs_dir().string();
 
   edge_node_config() {
     port = actors::defaults::http_port;
@@ -75,7 +76,10 @@ public:
              "more")
         .add(access_log, "access-log",
              "log one line per request: method, route, status, duration, "
-             "request id");
+             "request id")
+        .add(docs_dir, "docs-dir",
+             "where GET /docs/<file> finds Redoc's bundle (default: "
+             "$MICROSHOP_NPM_CACHE/node_modules/redoc/bundles)");
   }
 };
 
@@ -153,6 +157,7 @@ int main(int argc, char** argv) {
   edge_cfg.max_connections = cfg.max_connections;
   edge_cfg.max_buffered_bytes = cfg.max_buffered_mib << 20;
   edge_cfg.access_log = cfg.access_log;
+  edge_cfg.docs_dir = cfg.docs_dir;
   auto edge = http_edge::start_edge(sys, edge_cfg);
   if (!edge)
     return nodes::fail("edge_node", "cannot listen on " + cfg.host + ":" +

@@ -14,7 +14,13 @@ packages=(
   curl wrk procps
   openssl iproute2 nftables
   systemd  # systemd-analyze verify for deploy/systemd (PID 1 need not be systemd)
+  nodejs chromium  # the API document's checks and docs page (docs/openapi.md)
 )
+# Debian's nodejs needs Debian's npm; a nodejs that ships its own npm
+# (NodeSource's) conflicts with it.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(npm)
+fi
 # The fuzz targets and sanitizer runs need clang's runtime.
 if [[ "${MICROSHOP_WITH_FUZZ:-0}" == 1 ]]; then
   packages+=(clang libclang-rt-dev)
@@ -27,7 +33,27 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# npm packages for the API document (docs/site/package.json, pinned by its
+# lock): Redoc's bundle served by the edge at /docs, @redocly/cli and ajv for
+# the tests. Installed outside the tree with `npm ci`, again only when the
+# lock changed.
+install_npm() {
+  local site cache
+  site=$(cd "$(dirname "${BASH_SOURCE[0]}")/../docs/site" && pwd)
+  cache=${MICROSHOP_NPM_CACHE:-/var/cache/microshop/npm}
+  if [[ -f "$cache/package-lock.json" && -d "$cache/node_modules" ]] &&
+    cmp -s "$site/package-lock.json" "$cache/package-lock.json" &&
+    cmp -s "$site/package.json" "$cache/package.json"; then
+    return 0
+  fi
+  echo "bootstrap: npm ci into $cache"
+  mkdir -p "$cache"
+  cp "$site/package.json" "$site/package-lock.json" "$cache/"
+  (cd "$cache" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
+  install_npm
   exit 0
 fi
 
@@ -48,4 +74,5 @@ echo "bootstrap: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_npm
 echo "bootstrap: done"

@@ -5,6 +5,8 @@
 #include <arpa/inet.h>
 #include <boost/test/unit_test.hpp>
 #include <cerrno>
+#include <cstdlib>
+#include <fcntl.h>
 #include <http_parser.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -27,10 +29,46 @@ nlohmann::json http_response::json() const {
   return nlohmann::json::parse(body, nullptr, false);
 }
 
+namespace {
+
+/// The file of MICROSHOP_RECORD_RESPONSES, emptied at first use and
+/// appended to with one write(2) per line (O_APPEND: lines never
+/// interleave); -1 when not set.
+int record_fd() {
+  static int fd = [] {
+    const char* path = std::getenv("MICROSHOP_RECORD_RESPONSES");
+    if (!path || !*path)
+      return -1;
+    return ::open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
+                  0644);
+  }();
+  return fd;
+}
+
+void record(const std::string& method, const std::string& target,
+            const http_response& r) {
+  int fd = record_fd();
+  if (fd < 0)
+    return;
+  nlohmann::json line{{"method", method},
+                      {"target", target},
+                      {"status", r.status},
+                      {"headers", r.headers},
+                      {"body", r.body}};
+  auto text =
+      line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  text.push_back('\n');
+  [[maybe_unused]] auto n = ::write(fd, text.data(), text.size());
+}
+
+} // namespace
+
 struct http_connection::parser_state {
   http_response current;
   bool done = false;
   bool in_value = false;
+  /// The request was HEAD: the response has no body whatever its headers.
+  bool head = false;
 };
 
 http_connection::http_connection(uint16_t port) {
@@ -52,6 +90,12 @@ http_connection::~http_connection() {
 }
 
 void http_connection::send_raw(std::string_view bytes) {
+  raw_ = true;
+  sent_.clear();
+  write_bytes(bytes);
+}
+
+void http_connection::write_bytes(std::string_view bytes) {
   while (!bytes.empty()) {
     auto n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n <= 0)
@@ -73,7 +117,9 @@ void http_connection::send(
     req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   req += "\r\n";
   req += body;
-  send_raw(req);
+  if (!raw_)
+    sent_.emplace_back(std::string{method}, std::string{target});
+  write_bytes(req);
 }
 
 std::optional<http_response>
@@ -82,8 +128,12 @@ http_connection::read(std::chrono::milliseconds timeout) {
   http_parser parser;
   http_parser_init(&parser, HTTP_RESPONSE);
   parser.data = &st;
+  st.head = !sent_.empty() && sent_.front().first == "HEAD";
   http_parser_settings s;
   http_parser_settings_init(&s);
+  s.on_headers_complete = [](http_parser* p) {
+    return static_cast<parser_state*>(p->data)->head ? 1 : 0;
+  };
   s.on_header_field = [](http_parser* p, const char* at, size_t n) {
     auto& st = *static_cast<parser_state*>(p->data);
     if (st.in_value || st.current.headers.empty())
@@ -131,10 +181,17 @@ http_connection::read(std::chrono::milliseconds timeout) {
     if (n <= 0) {
       // A response without Content-Length ends with the connection.
       http_parser_execute(&parser, &s, nullptr, 0);
-      return st.done ? std::optional<http_response>{st.current} : std::nullopt;
+      if (!st.done)
+        return std::nullopt;
+      break;
     }
     pending_.append(buf, static_cast<size_t>(n));
     feed();
+  }
+  // An interim response (100 Continue) precedes the answer to the request.
+  if (!sent_.empty() && st.current.status >= 200) {
+    record(sent_.front().first, sent_.front().second, st.current);
+    sent_.pop_front();
   }
   return st.current;
 }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -25,6 +26,14 @@ struct http_response {
   nlohmann::json json() const;
 };
 
+/// With `MICROSHOP_RECORD_RESPONSES=<file>` set, every response to a
+/// request sent with `send` (or `request`) is appended to `<file>` as one
+/// JSON line {"method","target","status","headers":[[name,value]...],"body"}
+/// (the file is emptied when the process first writes to it); connections
+/// that wrote raw bytes are not recorded (their requests are not known).
+/// tests/openapi/check_responses.mjs checks the lines against
+/// docs/openapi.json.
+///
 /// A blocking HTTP/1.1 client connection to `http_host()` (127.0.0.1 unless
 /// a netns cluster set its edge's address) that reads responses
 /// with http_parser; it can also write raw bytes (pipelining, bad input).
@@ -55,6 +64,12 @@ private:
   struct parser_state;
   int fd_ = -1;
   std::string pending_;
+  /// Method and target of each request sent with `send` and not yet
+  /// answered, oldest first.
+  std::deque<std::pair<std::string, std::string>> sent_;
+  /// Whether raw bytes were written (the requests are then unknown).
+  bool raw_ = false;
+  void write_bytes(std::string_view bytes);
 };
 
 /// The target of `r`'s `Link: <...>; rel="next"` header, or "".
