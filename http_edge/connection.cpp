@@ -78,7 +78,8 @@ std::optional<std::pair<uint64_t, http_request>> connection::next_request() {
   s.keep_alive = req.keep_alive;
   s.http10 = req.http10;
   s.method = method_of(req.method);
-  s.start = clock::now();
+  if (observer_)
+    s.start = clock::now();
   s.request_id = request_id_of(req);
   return std::make_pair(seq, std::move(req));
 }

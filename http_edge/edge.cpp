@@ -24,7 +24,7 @@ constexpr auto tick_interval = std::chrono::milliseconds(100);
 caf::behavior edge_main(edge_broker* self, const edge_config& cfg) {
   auto& st = self->state;
   st.cfg = cfg;
-  st.observer.metrics = &st.metrics;
+  st.observer.metrics = cfg.metrics ? &st.metrics : nullptr;
   st.observer.access_log = cfg.access_log;
   // A read is one step on a user node: one message at a time makes the
   // largest batches (measured against 2, 4 and 8: the same or more req/s

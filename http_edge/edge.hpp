@@ -59,6 +59,9 @@ struct edge_config {
   request_limits limits;
   /// Log one `access` line per answered request (`--access-log`).
   bool access_log = false;
+  /// Count requests and serve `GET /metrics` (off with `--no-metrics`: 404, and
+  /// nothing is counted per request).
+  bool metrics = true;
   /// How long a node may take to report its metrics for `GET /metrics`
   /// (then its samples are left out and `microshop_node_report_ok` is 0).
   caf::timespan metrics_timeout = std::chrono::seconds(1);

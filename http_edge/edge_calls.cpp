@@ -115,7 +115,8 @@ void send_batches(edge_broker* self, batcher<Item>& b,
                   actors::peer_link<Handle>& link, batch_kind kind, Atom atom,
                   response (*on_error)(const caf::error&), OnResult on_result) {
   while (auto m = b.next(clock::now())) {
-    self->state.metrics.on_batch(kind, m->items.size());
+    if (self->state.cfg.metrics)
+      self->state.metrics.on_batch(kind, m->items.size());
     auto slots = std::make_shared<std::vector<slot_ref>>(std::move(m->slots));
     if (!link.connected()) {
       b.on_reply(m->ticket);
@@ -209,7 +210,10 @@ void dispatch(edge_broker* self, slot_ref ref, connection& c,
     return complete(self, ref,
                     docs_response(st.cfg.docs_dir, x->path, x->head));
   if (std::holds_alternative<metrics_call>(call))
-    return answer_metrics(self, ref);
+    return st.cfg.metrics ? answer_metrics(self, ref)
+                          : complete(self, ref,
+                                     error_response(404, "Metrics are off "
+                                                         "(--no-metrics)"));
   const auto& rid = c.request_id(ref.seq);
   if (auto* x = std::get_if<get_user_call>(&call)) {
     auto& n = st.users.nodes[actors::node_of_id(map, service::users, x->id)];

@@ -180,7 +180,8 @@ void on_new_connection(edge_broker* self,
   client cl;
   cl.conn = std::make_unique<connection>(st.next_conn_id++, st.cfg.limits,
                                          st.cfg.conn_limits, now);
-  cl.conn->observe(&st.observer);
+  if (st.cfg.metrics || st.cfg.access_log)
+    cl.conn->observe(&st.observer);
   cl.io = std::move(io);
   cl.progress_at = now;
   st.clients.emplace(msg.handle, std::move(cl));

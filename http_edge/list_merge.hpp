@@ -1,7 +1,8 @@
 #pragma once
 
 // How the edge merges the pages every node of a service answered for one
-// list request (docs/sharding.md, "Lists across nodes"): a plain function, no CAF.
+// list request (docs/sharding.md, "Lists across nodes"): a plain function, no
+// CAF.
 
 #include "actors/order_api.hpp"
 #include "actors/page.hpp"

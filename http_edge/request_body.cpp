@@ -1,10 +1,10 @@
 #include "http_edge/request_body.hpp"
 
+#include "actors/ascii.hpp"
 #include "actors/errc.hpp"
 #include "actors/ids.hpp"
 #include "actors/limits.hpp"
 #include "actors/money.hpp"
-#include "actors/ascii.hpp"
 #include "http_edge/json_reader.hpp"
 #include "http_edge/router.hpp"
 

@@ -37,6 +37,7 @@ public:
   size_t max_pipelined = 32;
   size_t max_unsent_kib = 256;
   bool access_log = false;
+  bool no_metrics = false;
   std::string docs_dir = http_edge::default_docs_dir().string();
 
   edge_node_config() {
@@ -74,6 +75,8 @@ public:
         .add(max_unsent_kib, "max-unsent-kib",
              "KiB of unsent answers per connection before it is read no "
              "more")
+        .add(no_metrics, "no-metrics",
+             "count nothing per request and answer GET /metrics with 404")
         .add(access_log, "access-log",
              "log one line per request: method, route, status, duration, "
              "request id")
@@ -157,6 +160,7 @@ int main(int argc, char** argv) {
   edge_cfg.max_connections = cfg.max_connections;
   edge_cfg.max_buffered_bytes = cfg.max_buffered_mib << 20;
   edge_cfg.access_log = cfg.access_log;
+  edge_cfg.metrics = !cfg.no_metrics;
   edge_cfg.docs_dir = cfg.docs_dir;
   auto edge = http_edge::start_edge(sys, edge_cfg);
   if (!edge)

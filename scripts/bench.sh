@@ -23,11 +23,17 @@
 #                    same data, alternating (this VM drifts by tens of
 #                    percent within a minute), as ratios per round and their
 #                    median
-#   --rounds N       rounds of --tls-ratio or --key-ratio (default 3)
+#   --rounds N       rounds of --tls-ratio, --key-ratio or --metrics-cost
+#                    (default 3)
 #   --key-ratio      instead of the table: POST /api/orders with a fresh
 #                    Idempotency-Key on every request against the same
 #                    requests without one (an ignored header of the same
 #                    size instead), on one cluster, alternating, as ratios
+#                    per round and their median
+#   --metrics-cost   instead of the table: GET /api/users/<id> with the
+#                    edge's metrics on (and GET /metrics scraped every
+#                    second) against --no-metrics, the cluster restarted
+#                    in each mode on the same data, alternating, as ratios
 #                    per round and their median
 #
 #   scripts/bench.sh --scale [FLAGS]: the scaling run, scripts/scale.sh FLAGS
@@ -35,7 +41,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 duration=10 warmup=2 connections=64 preload=1000 json_out=bench-results.json
-tls_ratio=0 tls_rounds=3 key_ratio=0
+tls_ratio=0 tls_rounds=3 key_ratio=0 metrics_cost=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --duration) duration=$2; shift 2 ;;
@@ -46,9 +52,10 @@ while [[ $# -gt 0 ]]; do
     --no-build) export MICROSHOP_NO_BUILD=1; shift ;;
     --tls-ratio) tls_ratio=1; shift ;;
     --key-ratio) key_ratio=1; shift ;;
+    --metrics-cost) metrics_cost=1; shift ;;
     --rounds) tls_rounds=$2; shift 2 ;;
     --scale) shift; exec "$root/scripts/scale.sh" "$@" ;;
-    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -144,6 +151,43 @@ if [[ $key_ratio == 1 ]]; then
     printf '%-6s %12s %12s %8.3f   (median of the rounds; target > 0.85)\n' median - - "$(median "$ratios")"
   }
   write_runs "$MICROSHOP_HOME"/post_order_*_*.json
+  exit 0
+fi
+
+if [[ $metrics_cost == 1 ]]; then
+  rounds=$(seq 1 "$tls_rounds")
+  edge_flags=${MICROSHOP_EDGE_FLAGS:-}
+  for round in $rounds; do
+    modes="on off"
+    ((round % 2 == 0)) && modes="off on"
+    for mode in $modes; do
+      flags=$edge_flags
+      [[ $mode == off ]] && flags+=" --no-metrics"
+      MICROSHOP_EDGE_FLAGS=$flags "$root/scripts/cluster.sh" up >&2
+      scraper=
+      if [[ $mode == on ]]; then
+        (while sleep 1; do curl -fsS -o /dev/null "$url/metrics" || true; done) &
+        scraper=$!
+      fi
+      run "get_user_metrics_${mode}_$round" get_user.lua
+      [[ -n $scraper ]] && { kill "$scraper"; wait "$scraper" 2>/dev/null || true; }
+      "$root/scripts/cluster.sh" down >&2
+    done
+  done
+  {
+    printf '\nmicroshop metrics cost: GET /api/users/<id> with metrics on (scraped every second) vs --no-metrics, %s records, wrk -t1 -c%s -d%ss after %ss warm-up, %s cores, %s\n' \
+      "$((preload * 11))" "$connections" "$duration" "$warmup" "$(nproc)" "$(date -u +%Y-%m-%dT%H:%MZ)"
+    printf '%-6s %12s %12s %8s %10s %10s\n' round 'on req/s' 'off req/s' ratio 'on p99' 'off p99'
+    ratios=
+    for round in $rounds; do
+      a=$(field "get_user_metrics_on_$round" rps) b=$(field "get_user_metrics_off_$round" rps)
+      printf '%-6s %12.0f %12.0f %8.3f %10.2f %10.2f\n' "$round" "$a" "$b" "$(ratio "$a" "$b")" \
+        "$(field "get_user_metrics_on_$round" p99_ms)" "$(field "get_user_metrics_off_$round" p99_ms)"
+      ratios+="$(ratio "$a" "$b") "
+    done
+    printf '%-6s %12s %12s %8.3f   (median of the rounds; target >= 0.95)\n' median - - "$(median "$ratios")"
+  }
+  write_runs "$MICROSHOP_HOME"/get_user_metrics_*.json
   exit 0
 fi
 

@@ -29,4 +29,12 @@ for name in healthz get_user orders_by_user post_order post_order_plain_1 post_o
   non2xx=$(sed -E "s/.*\"$name\":\{[^}]*\"non2xx\":([0-9]+).*/\1/" "$out")
   [[ $non2xx == 0 ]] || fail "$name: $non2xx non-2xx answers"
 done
-echo "bench_test: 1 passed, 0 failed"
+# The metrics cost mode: one short round of each mode, a ratio printed.
+cost=$("$root/scripts/bench.sh" --metrics-cost --rounds 1 --duration 1 --warmup 0 --preload 50 --connections 4 --json "$out" --no-build 2>/dev/null)
+echo "$cost"
+grep -Eq "^median +- +- +[0-9.]+" <<<"$cost" || fail "--metrics-cost printed no median ratio"
+for name in get_user_metrics_on_1 get_user_metrics_off_1; do
+  non2xx=$(sed -E "s/.*\"$name\":\{[^}]*\"non2xx\":([0-9]+).*/\1/" "$out")
+  [[ $non2xx == 0 ]] || fail "$name: '$non2xx' non-2xx answers"
+done
+echo "bench_test: 2 passed, 0 failed"
