@@ -334,8 +334,8 @@ order_front_actor::behavior_type order_front(front_ptr self,
       [=](get_atom, const id_query& q) -> caf::result<order> {
         auto found = find_order(*store, q.id);
         if (!found || log_enabled(log_level::debug))
-          log_outcome("order_read", q.request_id, found.error(),
-                      {"order_id", q.id});
+          log_outcome("order_read", q.request_id,
+                      found ? caf::error{} : found.error(), {"order_id", q.id});
         return found;
       },
       [=](metrics_atom) -> caf::result<metric_samples> {
