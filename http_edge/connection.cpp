@@ -104,6 +104,11 @@ void connection::set_route(uint64_t seq, resource r) {
     i->second.route = r;
 }
 
+bool connection::answered(uint64_t seq) const {
+  auto i = slots_.find(seq);
+  return i == slots_.end() || i->second.ready;
+}
+
 const std::string& connection::request_id(uint64_t seq) const {
   static const std::string none;
   auto i = slots_.find(seq);

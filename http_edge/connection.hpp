@@ -82,6 +82,10 @@ public:
   /// Records the resource request `seq` was routed to (for metrics).
   void set_route(uint64_t seq, resource r);
 
+  /// Whether request `seq` has its answer (or is unknown: written, or never
+  /// handed out).
+  bool answered(uint64_t seq) const;
+
   /// The X-Request-Id of request `seq` (the client's when valid, else one
   /// made for it), written on its answer; empty for an unknown `seq`.
   const std::string& request_id(uint64_t seq) const;

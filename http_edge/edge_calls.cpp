@@ -34,21 +34,31 @@ void note_failure(edge_broker* self, actors::peer_link<Handle>& link,
   if (err != caf::sec::request_timeout)
     return;
   link.count_timeout();
+  // Requests already answered (503 when the link was lost, or a client
+  // gone) are not logged again.
+  std::string ids;
+  size_t waiting = 0;
+  for (auto& s : slots) {
+    auto i = self->state.clients.find(s.hdl);
+    if (i == self->state.clients.end() || i->second.conn->id() != s.conn)
+      continue;
+    const auto& id = i->second.conn->request_id(s.seq);
+    if (id.empty() || i->second.conn->answered(s.seq))
+      continue;
+    if (++waiting <= 16) {
+      if (!ids.empty())
+        ids += ',';
+      ids += id;
+    }
+  }
+  if (waiting == 0)
+    return;
   auto held = actors::log_allowance("request_timeout");
   if (!held)
     return;
-  std::string ids;
-  for (size_t k = 0; k < slots.size() && k < 16; ++k) {
-    auto i = self->state.clients.find(slots[k].hdl);
-    if (i == self->state.clients.end() || i->second.conn->id() != slots[k].conn)
-      continue;
-    if (!ids.empty())
-      ids += ',';
-    ids += i->second.conn->request_id(slots[k].seq);
-  }
   actors::log_line line{actors::log_level::warn, "request_timeout"};
   line.field("peer", link.peer_name())
-      .field("requests", slots.size())
+      .field("requests", waiting)
       .field("request_ids", ids);
   if (*held > 0)
     line.field("suppressed", *held);
@@ -168,6 +178,28 @@ void gather(edge_broker* self, slot_ref ref, connection& c, batcher<Item>& b,
   }
 }
 
+/// The answer to a `/docs` request, unless the connection already holds
+/// answers it has not read (a file answer is made at once and whole: a
+/// client pipelining downloads without reading would make the edge hold
+/// them all) or the edge's answer budget is spent: then 503.
+response held_docs_response(edge_broker* self, const slot_ref& ref,
+                            connection& c, const docs_call& x) {
+  auto& st = self->state;
+  auto i = st.clients.find(ref.hdl);
+  size_t unsent = i == st.clients.end() ? 0 : i->second.unsent;
+  size_t accounted = i == st.clients.end() ? 0 : i->second.accounted;
+  auto held = c.buffered_bytes() + unsent;
+  auto busy = overloaded("Too many answers held for this connection: read "
+                         "them before asking for more files");
+  if (held > st.cfg.conn_limits.max_unsent_bytes)
+    return busy;
+  auto resp = docs_response(st.cfg.docs_dir, x.path, x.head);
+  if (st.buffered - accounted + held + resp.body.size() >
+      st.cfg.max_buffered_bytes)
+    return busy;
+  return resp;
+}
+
 /// Answers 503 now for every request still waiting on the node with `tag`.
 void fail_pending(edge_broker* self, uint8_t tag, std::string_view service) {
   std::vector<slot_ref> waiting;
@@ -207,8 +239,7 @@ void dispatch(edge_broker* self, slot_ref ref, connection& c,
   if (std::holds_alternative<readiness_call>(call))
     return answer_readiness(self, ref);
   if (auto* x = std::get_if<docs_call>(&call))
-    return complete(self, ref,
-                    docs_response(st.cfg.docs_dir, x->path, x->head));
+    return complete(self, ref, held_docs_response(self, ref, c, *x));
   if (std::holds_alternative<metrics_call>(call))
     return st.cfg.metrics ? answer_metrics(self, ref)
                           : complete(self, ref,

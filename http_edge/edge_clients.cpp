@@ -114,13 +114,13 @@ void pump(edge_broker* self, connection_handle hdl) {
   }
 }
 
+} // namespace
+
 response overloaded(std::string_view what) {
   auto r = error_response(503, what);
   r.headers.emplace_back("Retry-After", "1");
   return r;
 }
-
-} // namespace
 
 void complete(edge_broker* self, const slot_ref& ref, response resp) {
   auto i = self->state.clients.find(ref.hdl);

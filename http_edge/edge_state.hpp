@@ -81,6 +81,9 @@ using edge_broker = caf::io::stateful_broker<edge_state>;
 
 // -- edge_clients.cpp: the client sockets ------------------------------------
 
+/// A 503 saying `what`, with `Retry-After: 1`.
+response overloaded(std::string_view what);
+
 /// Answers the request at `ref` unless its connection is gone (a socket
 /// reused by another client counts as gone) or it is already answered.
 void complete(edge_broker* self, const slot_ref& ref, response resp);
