@@ -86,9 +86,12 @@ void append_number(std::string& out, double value) {
         std::to_chars(buf, buf + sizeof(buf), static_cast<int64_t>(value));
     out.append(buf, res.ptr);
   } else {
-    // The shortest text that reads back as the same double.
+    // The shortest text that reads back as the same double, as %g writes
+    // it (0.0005, not 5e-04: `le` labels read as Prometheus clients write
+    // them).
     char buf[32];
-    auto res = std::to_chars(buf, buf + sizeof(buf), value);
+    auto res = std::to_chars(buf, buf + sizeof(buf), value,
+                             std::chars_format::general);
     out.append(buf, res.ptr);
   }
 }
