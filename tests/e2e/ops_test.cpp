@@ -329,3 +329,31 @@ BOOST_AUTO_TEST_CASE(a_bad_request_id_is_refused_with_400_and_a_made_id) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+/// A cluster whose edge runs with `--no-metrics`.
+struct no_metrics_fixture : e2e_fixture {
+  no_metrics_fixture() : e2e_fixture(false) {
+    nodes.kind_args[node_kind::edge] = {"--no-metrics"};
+    start_all();
+  }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(ops_api_without_metrics, no_metrics_fixture)
+
+BOOST_AUTO_TEST_CASE(with_no_metrics_get_metrics_is_404_and_the_api_serves) {
+  auto uid = make_user("quiet-dee")["id"].get<std::string>();
+  BOOST_CHECK_EQUAL(get("/api/users/" + uid).status, 200);
+  auto r = checked(
+      request(http, "GET", "/metrics", {}, {{"X-Request-Id", "m-off"}}));
+  BOOST_CHECK_EQUAL(r.status, 404);
+  BOOST_CHECK_EQUAL(r.body, "{\"error\":\"Metrics are off (--no-metrics)\"}");
+  BOOST_CHECK_EQUAL(request_id_of(r), "m-off");
+  // The route still answers its preflight.
+  BOOST_CHECK_EQUAL(checked(request(http, "OPTIONS", "/metrics")).status, 204);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
