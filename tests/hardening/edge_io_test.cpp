@@ -551,3 +551,47 @@ BOOST_AUTO_TEST_CASE(out_of_file_descriptors_the_edge_backs_off_and_recovers) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+/// A cluster whose edge serves `/docs/<file>` from a directory holding one
+/// 4 MiB file as Redoc's bundle.
+struct big_docs_fixture : e2e_fixture {
+  microshop::testing::temp_dir docs;
+
+  big_docs_fixture() : e2e_fixture(false) {
+    std::ofstream{docs.path() / "redoc.standalone.js"}
+        << std::string(size_t{4} << 20, 'x');
+    nodes.extra_args[node::edge] = {"--docs-dir=" + docs.path().string()};
+    start_all();
+  }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(
+    pipelined_file_downloads_without_reading_hold_bounded_memory,
+    big_docs_fixture) {
+  auto edge = nodes.process(node::edge).pid();
+  auto before = rss_mib(edge);
+  // 8 clients ask for the 4 MiB file 30 times each and read nothing: the
+  // edge would hold ~1 GiB if it answered them all at once.
+  std::string ask;
+  for (int i = 0; i < 30; ++i)
+    ask += "GET /docs/redoc.standalone.js HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::vector<std::unique_ptr<raw_socket>> greedy;
+  for (int c = 0; c < 8; ++c) {
+    greedy.push_back(std::make_unique<raw_socket>(http));
+    greedy.back()->send_all(ask);
+  }
+  std::this_thread::sleep_for(2s);
+  auto during = rss_mib(edge);
+  BOOST_TEST_MESSAGE("edge RSS " << before << " MiB -> " << during << " MiB");
+  BOOST_CHECK_LT(during - before, 100.0);
+  // One client that reads gets the file, the rest are told to read first.
+  bool closed = false;
+  auto all = greedy.front()->read_until_close(3s, &closed);
+  BOOST_CHECK_NE(all.find("HTTP/1.1 200"), std::string::npos);
+  BOOST_CHECK_NE(all.find("HTTP/1.1 503"), std::string::npos);
+  BOOST_CHECK(healthz_within(http, 1s));
+}
