@@ -15,6 +15,7 @@ packages=(
   openssl iproute2 nftables
   systemd  # systemd-analyze verify for deploy/systemd (PID 1 need not be systemd)
   nodejs chromium  # the API document's checks and docs page (docs/openapi.md)
+  prometheus  # promtool check metrics, and a real server scraping the edge in the tests
 )
 # Debian's nodejs needs Debian's npm; a nodejs that ships its own npm
 # (NodeSource's) conflicts with it.
