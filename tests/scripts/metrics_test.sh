@@ -36,9 +36,10 @@ h_sum{route="/api/users/{id}"} 1
 h_count{route="/api/users/{id}"} 5
 EOF
 out=$(metric_check_histograms "$m" h 1 10) && fail "a broken histogram passed"
-grep -q 'le=10 2 < 3' <<<"$out" && grep -q '+Inf 4 != _count 5' <<<"$out" ||
+if ! grep -q 'le=10 2 < 3' <<<"$out" || ! grep -q '+Inf 4 != _count 5' <<<"$out"; then
   fail "a broken histogram: $out"
-[[ $(metric_sum "$m" h_count route=/api/users/{id}) == 5 && -z $(metric_sum "$m" h_count route=/api/users) ]] ||
+fi
+[[ $(metric_sum "$m" h_count 'route=/api/users/{id}') == 5 && -z $(metric_sum "$m" h_count route=/api/users) ]] ||
   fail "metric_sum picks the wrong series"
 metric_has_family "$m" h counter && fail "metric_has_family ignores the type"
 passed=$((passed + 1))
@@ -101,11 +102,11 @@ expect_value() {
   got=$(metric_sum "$m" "${@:3}")
   [[ $got == "$2" ]] || fail "$1: $3{${*:4}} is '${got}', expected $2"
 }
-expect_value "GETs of one user" 5 http_requests_total method=GET route=/api/users/{id} status=200
-expect_value "GET of a missing user" 1 http_requests_total method=GET route=/api/users/{id} status=404
+expect_value "GETs of one user" 5 http_requests_total method=GET 'route=/api/users/{id}' status=200
+expect_value "GET of a missing user" 1 http_requests_total method=GET 'route=/api/users/{id}' status=404
 expect_value "user created" 1 http_requests_total method=POST route=/api/users status=201
 expect_value "orders created" 3 http_requests_total method=POST route=/api/orders status=201
-expect_value "order read" 1 http_requests_total method=GET route=/api/orders/{id} status=200
+expect_value "order read" 1 http_requests_total method=GET 'route=/api/orders/{id}' status=200
 expect_value "orders listed" 1 http_requests_total method=GET route=/api/orders status=200
 expect_value "users listed" 1 http_requests_total method=GET route=/api/users status=200
 expect_value "healthz" 1 http_requests_total method=GET route=/healthz status=200
@@ -119,7 +120,7 @@ expect_value "method not allowed" 1 http_requests_total method=DELETE route=/api
 if grep -E '^http_request[^ ]*route="[^"]*([0-9a-f]{8}-|\?|/no/)' "$m"; then fail "a raw path in a route label"; fi
 out=$(metric_check_histograms "$m" http_request_duration_seconds 0.0005 10) ||
   fail "http_request_duration_seconds: $out"
-expect_value "timed GETs of one user" 6 http_request_duration_seconds_count method=GET route=/api/users/{id}
+expect_value "timed GETs of one user" 6 http_request_duration_seconds_count method=GET 'route=/api/users/{id}'
 out=$(metric_check_histograms "$m" microshop_batch_size "" "") || fail "microshop_batch_size: $out"
 [[ $(metric_sum "$m" http_connections_open) -ge 1 ]] || fail "http_connections_open < 1 while scraping"
 [[ -n $(metric_sum "$m" http_requests_in_flight) ]] || fail "no http_requests_in_flight sample"

@@ -106,8 +106,10 @@ for f in "$root"/deploy/systemd/etc/*; do
   sed -e "s|/etc/microshop/|$etc/|g" -e "s/=7101$/=$up/" -e "s/=7102$/=$op/" -e "s/=8080$/=$hp/" \
     "$f" >"$etc/$(basename "$f")"
 done
-grep -q "$up" "$etc/users-1.conf" && grep -q "$op" "$etc/edge.conf" && grep -q "$hp" "$etc/edge.conf" ||
+if ! grep -q "$up" "$etc/users-1.conf" || ! grep -q "$op" "$etc/edge.conf" ||
+  ! grep -q "$hp" "$etc/edge.conf"; then
   fail "the example configuration does not name the default ports"
+fi
 # shellcheck disable=SC1091
 set -a && source "$etc/microshop.env" && set +a
 # exec_line UNIT: its ExecStart, instance 1, paths under the temporary root.
@@ -119,8 +121,9 @@ exec_line() {
 }
 for u in microshop-users@.service microshop-orders@.service microshop-edge.service; do
   mkdir -p "$tmp/var/lib/microshop"
-  # shellcheck disable=SC2046
-  $(exec_line "$u") >"$tmp/$u.log" 2>&1 &
+  # Word splitting is the point: the paths hold no spaces.
+  read -ra argv <<<"$(exec_line "$u")"
+  "${argv[@]}" >"$tmp/$u.log" 2>&1 &
   pids+=($!)
 done
 for _ in $(seq 1 100); do
