@@ -36,7 +36,8 @@ metric_has_family() {
 
 # metric_check_histograms FILE NAME FIRST_LE LAST_LE: every series of
 # histogram NAME has cumulative (non-decreasing) buckets from le=FIRST_LE to
-# le=LAST_LE then +Inf (either may be "": any), a +Inf bucket equal to its _count, and a _sum; prints
+# le=LAST_LE (compared as numbers: 5e-04 is 0.0005) then +Inf (either may
+# be "": any), a +Inf bucket equal to its _count, and a _sum; prints
 # what is wrong and fails otherwise, also when NAME has no series.
 metric_check_histograms() {
   awk -v name="$2" -v first="$3" -v last="$4" '
@@ -55,9 +56,9 @@ metric_check_histograms() {
     /^#/ || NF < 2 { next }
     index($0, name "_bucket{") == 1 {
       k = key($0, name "_bucket"); v = $NF + 0; l = le($0)
-      if (!(k in prev)) { if (first != "" && l != first) { print k ": first bucket le=" l; bad = 1 } }
+      if (!(k in prev)) { if (first != "" && (l == "+Inf" || l + 0 != first + 0)) { print k ": first bucket le=" l; bad = 1 } }
       else if (v < prev[k]) { print k ": bucket le=" l " " v " < " prev[k]; bad = 1 }
-      if (l == "+Inf") { inf[k] = v; if (last != "" && lastle[k] != last) { print k ": last finite le=" lastle[k]; bad = 1 } }
+      if (l == "+Inf") { inf[k] = v; if (last != "" && lastle[k] + 0 != last + 0) { print k ": last finite le=" lastle[k]; bad = 1 } }
       prev[k] = v; lastle[k] = l; series[k] = 1
       next
     }

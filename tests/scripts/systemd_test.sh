@@ -106,6 +106,9 @@ for f in "$root"/deploy/systemd/etc/*; do
   sed -e "s|/etc/microshop/|$etc/|g" -e "s/=7101$/=$up/" -e "s/=7102$/=$op/" -e "s/=8080$/=$hp/" \
     "$f" >"$etc/$(basename "$f")"
 done
+# The access log on, as its comment says.
+sed -i 's/^; access-log=true$/access-log=true/' "$etc/edge.conf"
+grep -q '^access-log=true$' "$etc/edge.conf" || fail "edge.conf has no '; access-log=true' to turn on"
 if ! grep -q "$up" "$etc/users-1.conf" || ! grep -q "$op" "$etc/edge.conf" ||
   ! grep -q "$hp" "$etc/edge.conf"; then
   fail "the example configuration does not name the default ports"
@@ -117,7 +120,7 @@ exec_line() {
   sed -n 's/^ExecStart=//p' "$root/deploy/systemd/$1" |
     sed -e 's/%i/1/g' -e "s|%S|$tmp/var/lib|g" -e "s|/etc/microshop/|$etc/|g" \
       -e "s|/usr/local/lib/microshop/|$build/nodes/|" \
-      -e "s/\${MICROSHOP_LOG_LEVEL}/$MICROSHOP_LOG_LEVEL/" -e "s/\${MICROSHOP_ACCESS_LOG}/$MICROSHOP_ACCESS_LOG/"
+      -e "s/\${MICROSHOP_LOG_LEVEL}/$MICROSHOP_LOG_LEVEL/"
 }
 for u in microshop-users@.service microshop-orders@.service microshop-edge.service; do
   mkdir -p "$tmp/var/lib/microshop"
@@ -139,6 +142,10 @@ uid=$(sed -E 's/.*"id":"([^"]+)".*/\1/' <<<"$user")
 curl -sf -X POST "http://127.0.0.1:$hp/api/orders" -H 'Content-Type: application/json' \
   -d "{\"userId\":\"$uid\",\"products\":[{\"productId\":\"p\",\"quantity\":1,\"price\":1}]}" >/dev/null ||
   fail "POST /api/orders"
+grep -q '"event":"access".*"route":"/api/orders"' "$tmp/microshop-edge.service.log" ||
+  fail "no access line for the order: $(tail -n 3 "$tmp/microshop-edge.service.log")"
+grep -q '"event":"start".*"log-level":"info"' "$tmp/microshop-users@.service.log" ||
+  fail "the users node's start line does not show the env file's level"
 [[ -d $tmp/var/lib/microshop/users-1 && -d $tmp/var/lib/microshop/orders-1 ]] ||
   fail "the stores are not in the units' state directories"
 for i in 2 1 0; do
