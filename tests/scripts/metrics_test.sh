@@ -77,6 +77,7 @@ call 200 GET /healthz >/dev/null
 call 200 GET /readyz >/dev/null
 call 404 GET /no/such/route >/dev/null
 call 405 DELETE /api/users >/dev/null
+call 200 GET /openapi.json >/dev/null
 curl -s -o /dev/null "$url/metrics"
 scrape "$m"
 
@@ -109,6 +110,7 @@ expect_value "order read" 1 http_requests_total method=GET 'route=/api/orders/{i
 expect_value "orders listed" 1 http_requests_total method=GET route=/api/orders status=200
 expect_value "users listed" 1 http_requests_total method=GET route=/api/users status=200
 expect_value "healthz" 1 http_requests_total method=GET route=/healthz status=200
+expect_value "openapi" 1 http_requests_total method=GET route=/openapi.json status=200
 expect_value "unmatched" 1 http_requests_total route=unmatched status=404
 expect_value "method not allowed" 1 http_requests_total method=DELETE route=/api/users status=405
 [[ $(metric_sum "$m" http_requests_total route=/readyz status=200) -ge 1 ]] || fail "readyz not counted"
