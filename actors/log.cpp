@@ -90,8 +90,24 @@ bool log_enabled(log_level lvl) {
 
 log_line::log_line(log_level lvl, std::string_view event)
     : enabled_(log_enabled(lvl)) {
+  if (enabled_)
+    start(lvl, event);
+}
+
+log_line::log_line(log_level lvl, std::string_view event, uint32_t per_second)
+    : enabled_(log_enabled(lvl)) {
   if (!enabled_)
     return;
+  auto held = log_allowance(event, per_second);
+  enabled_ = held.has_value();
+  if (!enabled_)
+    return;
+  start(lvl, event);
+  if (*held > 0)
+    field("suppressed", *held);
+}
+
+void log_line::start(log_level lvl, std::string_view event) {
   text_.reserve(160);
   text_ += "{\"time\":\"";
   append_time(text_);

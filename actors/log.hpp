@@ -40,6 +40,14 @@ public:
   log_line(const log_line&) = delete;
   log_line& operator=(const log_line&) = delete;
 
+  /// As the constructor, for an event that may hit every request: written
+  /// only while `event` keeps within `log_allowance(event, per_second)`;
+  /// the first line after held-back ones says how many in `suppressed`.
+  static log_line limited(log_level lvl, std::string_view event,
+                          uint32_t per_second = 10) {
+    return log_line{lvl, event, per_second};
+  }
+
   /// Adds `"key":value` (a string, escaped as JSON).
   log_line& field(std::string_view key, std::string_view value);
   log_line& field(std::string_view key, const char* value) {
@@ -66,6 +74,10 @@ public:
   }
 
 private:
+  log_line(log_level lvl, std::string_view event, uint32_t per_second);
+
+  void start(log_level lvl, std::string_view event);
+
   log_line& integer(std::string_view key, int64_t value);
   log_line& unsigned_integer(std::string_view key, uint64_t value);
   void key(std::string_view k);

@@ -112,31 +112,6 @@ void store_and_answer(front_ptr self, persistence::order_store& store,
   b.answer(std::move(b.results));
 }
 
-/// Logs that the user node `peer` did not confirm the users of the orders
-/// at `at` of `b` (a timeout, a lost link), with their request ids.
-void log_verify_failure(const std::string& peer, const caf::error& err,
-                        const create_batch& b, const std::vector<size_t>& at) {
-  auto event =
-      err == caf::sec::request_timeout ? "request_timeout" : "request_failed";
-  auto held = log_allowance(event);
-  if (!held)
-    return;
-  std::string rids;
-  for (size_t k = 0; k < at.size() && k < 16; ++k) {
-    if (k > 0)
-      rids += ',';
-    rids += b.orders[at[k]].request_id;
-  }
-  log_line line{log_level::warn, event};
-  line.field("peer", peer)
-      .field("call", "verify")
-      .field("error", caf::to_string(err))
-      .field("orders", at.size())
-      .field("request_ids", rids);
-  if (*held > 0)
-    line.field("suppressed", *held);
-}
-
 /// Decides the key of `x` (which has one) for the order at `i` of `b`:
 /// refuses it, answers its stored outcome again, or holds it in progress for
 /// this batch; true when the order goes on to be created.
@@ -240,8 +215,12 @@ void create_orders(front_ptr self, const store_ptr& store,
         self, node, cfg.verify_timeout,
         [self, b, store, at, peer = cfg.map.nodes(service::users)[node]](
             caf::expected<std::vector<bool>> exists) {
-          if (!exists)
-            log_verify_failure(peer, exists.error(), *b, at);
+          if (!exists) {
+            std::vector<std::string_view> rids;
+            for (auto k : at)
+              rids.emplace_back(b->orders[k].request_id);
+            log_peer_failure(peer, "verify", exists.error(), rids);
+          }
           if (!exists || exists->size() != at.size()) {
             for (auto i : at)
               b->results[i].err = user_service_unavailable();

@@ -29,15 +29,10 @@ void log_outcome(std::string_view event, const std::string& request_id,
                  const caf::error& err,
                  std::pair<std::string_view, std::string_view> subject) {
   if (is_failure(err)) {
-    auto held = log_allowance(event);
-    if (!held)
-      return;
-    log_line line{log_level::warn, event};
+    auto line = log_line::limited(log_level::warn, event);
     line.field("request_id", request_id).field("error", describe(err));
     if (!subject.first.empty())
       line.field(subject.first, subject.second);
-    if (*held > 0)
-      line.field("suppressed", *held);
     return;
   }
   if (!log_enabled(log_level::debug))
@@ -48,6 +43,28 @@ void log_outcome(std::string_view event, const std::string& request_id,
     line.field(subject.first, subject.second);
   if (err)
     line.field("refused", describe(err));
+}
+
+void log_peer_failure(std::string_view peer, std::string_view call,
+                      const caf::error& err,
+                      const std::vector<std::string_view>& request_ids) {
+  auto line = log_line::limited(
+      log_level::warn,
+      err == caf::sec::request_timeout ? "request_timeout" : "request_failed");
+  if (!line.enabled())
+    return;
+  std::string ids;
+  for (size_t k = 0; k < request_ids.size() && k < 16; ++k) {
+    if (k > 0)
+      ids += ',';
+    ids += request_ids[k];
+  }
+  line.field("peer", peer);
+  if (!call.empty())
+    line.field("call", call);
+  line.field("error", describe(err))
+      .field("requests", request_ids.size())
+      .field("request_ids", ids);
 }
 
 } // namespace microshop::actors

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace microshop::actors {
 
@@ -21,5 +22,13 @@ bool is_failure(const caf::error& err);
 void log_outcome(std::string_view event, const std::string& request_id,
                  const caf::error& err,
                  std::pair<std::string_view, std::string_view> subject = {});
+
+/// Logs that the node `peer` did not answer `call` (may be empty) for the
+/// requests with `request_ids` (the first 16 are named): `request_timeout`
+/// for a timeout, else `request_failed`, at warn level, at most 10 lines a
+/// second.
+void log_peer_failure(std::string_view peer, std::string_view call,
+                      const caf::error& err,
+                      const std::vector<std::string_view>& request_ids);
 
 } // namespace microshop::actors

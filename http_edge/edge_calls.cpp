@@ -3,7 +3,7 @@
 // node into one message each.
 
 #include "actors/idempotency.hpp"
-#include "actors/log.hpp"
+#include "actors/request_log.hpp"
 #include "http_edge/api.hpp"
 #include "http_edge/edge_state.hpp"
 #include "http_edge/routes.hpp"
@@ -36,32 +36,17 @@ void note_failure(edge_broker* self, actors::peer_link<Handle>& link,
   link.count_timeout();
   // Requests already answered (503 when the link was lost, or a client
   // gone) are not logged again.
-  std::string ids;
-  size_t waiting = 0;
+  std::vector<std::string_view> waiting;
   for (auto& s : slots) {
     auto i = self->state.clients.find(s.hdl);
     if (i == self->state.clients.end() || i->second.conn->id() != s.conn)
       continue;
     const auto& id = i->second.conn->request_id(s.seq);
-    if (id.empty() || i->second.conn->answered(s.seq))
-      continue;
-    if (++waiting <= 16) {
-      if (!ids.empty())
-        ids += ',';
-      ids += id;
-    }
+    if (!id.empty() && !i->second.conn->answered(s.seq))
+      waiting.emplace_back(id);
   }
-  if (waiting == 0)
-    return;
-  auto held = actors::log_allowance("request_timeout");
-  if (!held)
-    return;
-  actors::log_line line{actors::log_level::warn, "request_timeout"};
-  line.field("peer", link.peer_name())
-      .field("requests", waiting)
-      .field("request_ids", ids);
-  if (*held > 0)
-    line.field("suppressed", *held);
+  if (!waiting.empty())
+    actors::log_peer_failure(link.peer_name(), {}, err, waiting);
 }
 
 /// Asks a node and answers `ref` with `on_value(reply)` or `on_error(err)`;

@@ -25,18 +25,14 @@ using caf::io::network::native_socket;
 /// A TLS session for `fd` or null; libcaf_openssl throws when it cannot read
 /// the certificate files (e.g. mid-rotation), which must not end the node.
 caf::openssl::session_ptr tls_session(caf::actor_system& sys, native_socket fd,
-                                      bool accepted,
-                                      const link_limits& limits) {
+                                      bool accepted) {
   try {
     ERR_clear_error(); // see tls_stream in link_scribe.cpp
     return caf::openssl::make_session(sys, fd, accepted);
   } catch (const std::exception& e) {
-    if (auto held = actors::log_allowance("tls_session_failed"))
-      actors::log_line{actors::log_level::error, "tls_session_failed"}
-          .field("connection", accepted ? "new" : "outgoing")
-          .field("error", e.what())
-          .field("suppressed", *held);
-    (void)limits;
+    actors::log_line::limited(actors::log_level::error, "tls_session_failed")
+        .field("connection", accepted ? "new" : "outgoing")
+        .field("error", e.what());
     return nullptr;
   }
 }
@@ -61,8 +57,7 @@ public:
     auto watched = watch_.admit(fd);
     caf::io::scribe_ptr scribe;
     if (settings_.tls) {
-      auto session =
-          tls_session(parent()->system(), fd, true, settings_.limits);
+      auto session = tls_session(parent()->system(), fd, true);
       if (!session) {
         watched->gone = true; // the guard closes the socket now
         return false;
@@ -102,7 +97,7 @@ protected:
       return std::move(fd.error());
     if (!settings_.tls)
       return make_plain_scribe(mpx(), *fd, settings_.limits);
-    auto session = tls_session(system(), *fd, false, settings_.limits);
+    auto session = tls_session(system(), *fd, false);
     if (!session) {
       ::close(*fd);
       return caf::make_error(caf::sec::cannot_connect_to_node,

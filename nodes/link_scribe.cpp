@@ -22,16 +22,12 @@ using caf::io::network::rw_state;
 
 /// Closes `fd` for reading and writing (the next read sees the end of the
 /// stream and the broker drops the connection as if the peer had closed it)
-/// and says why on stderr.
-void refuse(native_socket fd, const link_limits& limits,
-            const std::string& why) {
+/// and logs why (`basp_refused`).
+void refuse(native_socket fd, const std::string& why) {
   auto peer = caf::io::network::remote_addr_of_fd(fd);
-  if (auto held = actors::log_allowance("basp_refused"))
-    actors::log_line{actors::log_level::warn, "basp_refused"}
-        .field("peer", peer ? *peer : std::string{"?"})
-        .field("reason", why)
-        .field("suppressed", *held);
-  (void)limits;
+  actors::log_line::limited(actors::log_level::warn, "basp_refused")
+      .field("peer", peer ? *peer : std::string{"?"})
+      .field("reason", why);
   ::shutdown(fd, SHUT_RDWR);
 }
 
@@ -84,24 +80,22 @@ public:
       // arrived whole, nothing larger is read (an unauthenticated plaintext
       // client could otherwise make the node hold max_payload per connection).
       refused_ = true;
-      refuse(fd, limits,
-             handshake ? "a handshake of " + std::to_string(len) +
-                             " bytes is over the cap of " +
-                             std::to_string(limits.max_handshake)
-                       : std::string{"no BASP handshake first"});
+      refuse(fd, handshake ? "a handshake of " + std::to_string(len) +
+                                 " bytes is over the cap of " +
+                                 std::to_string(limits.max_handshake)
+                           : std::string{"no BASP handshake first"});
       return false;
     }
     if (len > limits.max_payload) {
       refused_ = true;
-      refuse(fd, limits,
-             "a message of " + std::to_string(len) +
-                 " bytes is over the cap of " +
-                 std::to_string(limits.max_payload));
+      refuse(fd, "a message of " + std::to_string(len) +
+                     " bytes is over the cap of " +
+                     std::to_string(limits.max_payload));
       return false;
     }
     if (handshake && len == 0) {
       refused_ = true;
-      refuse(fd, limits, "a handshake without payload");
+      refuse(fd, "a handshake without payload");
       return false;
     }
     payload_next_ = len > 0;

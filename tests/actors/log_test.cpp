@@ -271,4 +271,26 @@ BOOST_AUTO_TEST_CASE(log_allowance_takes_its_rate) {
   BOOST_CHECK(!log_allowance("test_one", 1));
 }
 
+BOOST_AUTO_TEST_CASE(a_limited_line_keeps_to_its_rate_and_counts_what_it_held) {
+  auto first = stderr_lines_of([] {
+    for (int i = 0; i < 5; ++i)
+      log_line::limited(log_level::warn, "test_limited", 2).field("i", i);
+  });
+  BOOST_REQUIRE_EQUAL(first.size(), 2u);
+  BOOST_CHECK(!parsed(first[0]).contains("suppressed"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1050));
+  auto next = stderr_lines_of([] {
+    log_line::limited(log_level::warn, "test_limited", 2).field("i", 5);
+  });
+  BOOST_REQUIRE_EQUAL(next.size(), 1u);
+  auto j = parsed(next[0]);
+  BOOST_CHECK_EQUAL(j["suppressed"], 3);
+  BOOST_CHECK_EQUAL(j["i"], 5);
+  // Below the level nothing is written and nothing is counted.
+  auto quiet = stderr_lines_of(
+      [] { log_line::limited(log_level::debug, "test_limited_debug", 1); });
+  BOOST_CHECK(quiet.empty());
+  BOOST_CHECK(log_allowance("test_limited_debug", 1));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

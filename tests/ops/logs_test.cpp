@@ -19,6 +19,18 @@ std::string read_file(const std::filesystem::path& p) {
   return {std::istreambuf_iterator<char>{in}, {}};
 }
 
+/// Runs a user node with `args` (its output into `dir/out.log`) until it
+/// listens, stops it with SIGTERM, checks it exits 0 and returns its output.
+std::string run_user_node(const std::filesystem::path& dir,
+                          std::vector<std::string> args) {
+  child_process p{bin_dir() / "user_node", std::move(args), dir / "out.log"};
+  BOOST_REQUIRE_MESSAGE(wait_for_listening_port(p, dir / "out.log", 0, 20s),
+                        read_file(dir / "out.log"));
+  p.signal(SIGTERM);
+  BOOST_CHECK_EQUAL(p.wait(10s), 0);
+  return read_file(dir / "out.log");
+}
+
 /// The JSON lines of every node of `c`, by node.
 std::map<node, size_t> line_counts(const cluster& c) {
   std::map<node, size_t> out;
@@ -39,19 +51,13 @@ BOOST_AUTO_TEST_CASE(start_shows_the_configuration_and_never_the_passphrase) {
   locked.passphrase = passphrase;
   auto files = ca.issue("users-1", dir / "certs", locked);
   auto data = dir / "data";
-  child_process p{bin_dir() / "user_node",
-                  {"--port=0", "--data-dir=" + data.string(), "--hash-ops=1",
-                   "--hash-mem-kib=8",
-                   "--openssl.certificate=" + files.cert.string(),
-                   "--openssl.key=" + files.key.string(),
-                   "--openssl.cafile=" + ca.cert().string(),
-                   "--openssl.passphrase=" + passphrase},
-                  dir / "out.log"};
-  BOOST_REQUIRE_MESSAGE(wait_for_listening_port(p, dir / "out.log", 0, 20s),
-                        read_file(dir / "out.log"));
-  p.signal(SIGTERM);
-  BOOST_CHECK_EQUAL(p.wait(10s), 0);
-  auto log = read_file(dir / "out.log");
+  auto log =
+      run_user_node(dir.path(), {"--port=0", "--data-dir=" + data.string(),
+                                 "--hash-ops=1", "--hash-mem-kib=8",
+                                 "--openssl.certificate=" + files.cert.string(),
+                                 "--openssl.key=" + files.key.string(),
+                                 "--openssl.cafile=" + ca.cert().string(),
+                                 "--openssl.passphrase=" + passphrase});
   auto lines = json_lines(log);
   for (auto& j : lines)
     check_line(j, "users-1");
@@ -89,15 +95,9 @@ BOOST_AUTO_TEST_CASE(a_bad_log_level_exits_1_naming_the_flag) {
 
 BOOST_AUTO_TEST_CASE(warn_level_keeps_info_lines_out) {
   temp_dir dir;
-  child_process p{
-      bin_dir() / "user_node",
-      {"--port=0", "--log-level=warn", "--data-dir=" + (dir / "data").string()},
-      dir / "out.log"};
-  BOOST_REQUIRE_MESSAGE(wait_for_listening_port(p, dir / "out.log", 0, 20s),
-                        read_file(dir / "out.log"));
-  p.signal(SIGTERM);
-  BOOST_CHECK_EQUAL(p.wait(10s), 0);
-  auto log = read_file(dir / "out.log");
+  auto log =
+      run_user_node(dir.path(), {"--port=0", "--log-level=warn",
+                                 "--data-dir=" + (dir / "data").string()});
   for (auto& j : json_lines(log)) {
     check_line(j, "users-1");
     BOOST_CHECK_MESSAGE(str(j, "level") == "warn" || str(j, "level") == "error",
