@@ -13,6 +13,10 @@
 #   --preload N      users to load first, with 10 orders each (default 1000,
 #                    i.e. ~11k records; 100000 gives ~1.1M records)
 #   --json FILE      where to write the results (default bench-results.json)
+#   --no-peer        skip the Express peer (../shared/peers/express-seed,
+#                    installed by scripts/bootstrap.sh): by default its
+#                    GET /api/users/<id> and POST /api/orders run on the same
+#                    load after microshop's, and each ratio is printed
 #   --no-build       use the binaries in MICROSHOP_BUILD_DIR (default build/)
 #                    as they are, never install or build (also
 #                    MICROSHOP_NO_BUILD=1); fails when one is missing
@@ -41,7 +45,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 duration=10 warmup=2 connections=64 preload=1000 json_out=bench-results.json
-tls_ratio=0 tls_rounds=3 key_ratio=0 metrics_cost=0
+tls_ratio=0 tls_rounds=3 key_ratio=0 metrics_cost=0 peer=1
 while [[ $# -gt 0 ]]; do
   case $1 in
     --duration) duration=$2; shift 2 ;;
@@ -53,9 +57,10 @@ while [[ $# -gt 0 ]]; do
     --tls-ratio) tls_ratio=1; shift ;;
     --key-ratio) key_ratio=1; shift ;;
     --metrics-cost) metrics_cost=1; shift ;;
+    --no-peer) peer=0; shift ;;
     --rounds) tls_rounds=$2; shift 2 ;;
     --scale) shift; exec "$root/scripts/scale.sh" "$@" ;;
-    -h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -77,6 +82,8 @@ trap cleanup EXIT
 
 # shellcheck source=scripts/lib.sh
 source "$root/scripts/lib.sh"
+# shellcheck source=scripts/peer_lib.sh
+source "$root/scripts/peer_lib.sh"
 use_free_ports
 url=http://127.0.0.1:$MICROSHOP_HTTP_PORT
 hash_workers=2
@@ -91,7 +98,7 @@ hash_ms=$("$bin/microshop_preload" --measure-hash --hash-workers=$hash_workers)
 # (default --warmup) of the same load; its JSON line lands in
 # $MICROSHOP_HOME/NAME.json
 run() {
-  local warm=${3:-$warmup} conns=${4:-$connections}
+  local warm=${3:-$warmup} conns=${4:-$connections} url=${BENCH_URL:-$url}
   echo "bench: $1 (${warm}s warm-up, ${duration}s, $conns connections)" >&2
   if [[ $warm != 0 ]]; then
     BENCH_OUT=/dev/null wrk -t1 -c"$conns" -d"${warm}s" \
@@ -254,6 +261,22 @@ wait "$bg"
 # so each ratio is taken against the mean of the first and the last run.
 run healthz_end healthz.lua
 
+# The Express peer on the same load, after microshop (whose cluster keeps
+# running idle meanwhile, as in microshop's own runs the peer is not there).
+peer_ran=0
+if [[ $peer == 1 ]]; then
+  if peer_available; then
+    echo "bench: Express peer: preloading $preload users" >&2
+    peer_up "$MICROSHOP_HOME" "$preload"
+    BENCH_URL=$PEER_USERS_URL BENCH_IDS=$MICROSHOP_HOME/peer-ids.txt run peer_get_user get_user.lua
+    BENCH_URL=$PEER_ORDERS_URL BENCH_IDS=$MICROSHOP_HOME/peer-ids.txt run peer_post_order post_order.lua
+    peer_down
+    peer_ran=1
+  else
+    echo "bench: no Express peer in $(peer_dir) (scripts/bootstrap.sh installs it; --no-peer skips it)" >&2
+  fi
+fi
+
 ceiling=$(awk -v a="$(field healthz rps)" -v b="$(field healthz_end rps)" 'BEGIN { print (a + b) / 2 }')
 argon_bound=$(awk -v w=$hash_workers -v ms="$hash_ms" 'BEGIN { printf "%.1f", w * 1000 / ms }')
 records=$((preload * 11))
@@ -278,12 +301,23 @@ records=$((preload * 11))
     "$(field post_order_plain_1 rps)"
   printf 'GET /api/users/<id> under create load kept %.0f%% of its idle throughput.\n' \
     "$(awk -v a="$(field get_user_under_create_load rps)" -v b="$(field get_user rps)" 'BEGIN { print 100 * a / b }')"
+  if [[ $peer_ran == 1 ]]; then
+    printf '\nExpress peer (in-memory, %s users), same load, same run:\n' "$preload"
+    printf '%-34s %10s %10s %8s %9s\n' endpoint 'microshop' 'Express' ratio 'Ex p99'
+    for ep in "get_user:peer_get_user:GET /api/users/<id>" "post_order:peer_post_order:POST /api/orders"; do
+      ours=${ep%%:*} rest=${ep#*:}; theirs=${rest%%:*} label=${rest#*:}
+      printf '%-34s %10.0f %10.0f %7.1fx %9.2f\n' "$label" "$(field "$ours" rps)" "$(field "$theirs" rps)" \
+        "$(ratio "$(field "$ours" rps)" "$(field "$theirs" rps)")" "$(field "$theirs" p99_ms)"
+    done
+  fi
 }
 {
   printf '{"records":%s,"connections":%s,"duration_s":%s,"cores":%s,"hash_ms":%s,"argon2_bound_rps":%s,"endpoints":{' \
     "$records" "$connections" "$duration" "$(nproc)" "$hash_ms" "$argon_bound"
   sep=
-  for name in healthz get_user orders_by_user post_order post_order_plain_1 post_order_keyed_1 post_user get_user_under_create_load healthz_end; do
+  names="healthz get_user orders_by_user post_order post_order_plain_1 post_order_keyed_1 post_user get_user_under_create_load healthz_end"
+  [[ $peer_ran == 1 ]] && names+=" peer_get_user peer_post_order"
+  for name in $names; do
     printf '%s"%s":%s' "$sep" "$name" "$(tr -d '\n' <"$MICROSHOP_HOME/$name.json")"
     sep=,
   done

@@ -53,8 +53,30 @@ install_npm() {
   (cd "$cache" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 }
 
+# The Express peer the benchmark compares with: copied from ../shared (read-
+# only in CI) with its lock file into the npm cache, `npm ci` there when its
+# lock changed; skipped with a note when ../shared has no peer.
+install_peer() {
+  local src cache
+  src=${MICROSHOP_SHARED:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/../shared}/peers/express-seed
+  cache=${MICROSHOP_PEER_DIR:-${MICROSHOP_NPM_CACHE:-/var/cache/microshop/npm}/express-peer}
+  if [[ ! -f $src/package-lock.json ]]; then
+    echo "bootstrap: no Express peer at $src (scripts/bench.sh runs without it)"
+    return 0
+  fi
+  if [[ -d $cache/node_modules ]] && cmp -s "$src/package-lock.json" "$cache/package-lock.json" &&
+    cmp -s "$src/users.js" "$cache/users.js" && cmp -s "$src/orders.js" "$cache/orders.js"; then
+    return 0
+  fi
+  echo "bootstrap: npm ci of the Express peer into $cache"
+  mkdir -p "$cache"
+  cp "$src/package.json" "$src/package-lock.json" "$src/users.js" "$src/orders.js" "$cache/"
+  (cd "$cache" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
   install_npm
+  install_peer
   exit 0
 fi
 
@@ -76,4 +98,5 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 install_npm
+install_peer
 echo "bootstrap: done"
