@@ -17,6 +17,17 @@
 #                    installed by scripts/bootstrap.sh): by default its
 #                    GET /api/users/<id> and POST /api/orders run on the same
 #                    load after microshop's, and each ratio is printed
+#   --cpu-rounds N   rounds of the side-by-side part (default 2; 0 skips it):
+#                    CPU per request of every node process (/proc/<pid>/stat)
+#                    for GET /api/users/<id> and POST /api/orders, on fresh
+#                    clusters of --base (plaintext), this tree in plaintext
+#                    (MICROSHOP_INSECURE=1) and this tree with TLS, and GET
+#                    /api/users/<id> at --large users; the modes' order
+#                    alternates per round, medians printed
+#   --base COMMIT    the commit compared with (default 37cecae), built once
+#                    into MICROSHOP_BUILD_DIR/base-COMMIT; --no-base skips it
+#   --large N        users (10 orders each) of the large data set (default
+#                    100000, ~1.1M records; 0 skips it)
 #   --no-build       use the binaries in MICROSHOP_BUILD_DIR (default build/)
 #                    as they are, never install or build (also
 #                    MICROSHOP_NO_BUILD=1); fails when one is missing
@@ -46,6 +57,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 duration=10 warmup=2 connections=64 preload=1000 json_out=bench-results.json
 tls_ratio=0 tls_rounds=3 key_ratio=0 metrics_cost=0 peer=1
+cpu_rounds=2 base=37cecae large=100000
 while [[ $# -gt 0 ]]; do
   case $1 in
     --duration) duration=$2; shift 2 ;;
@@ -60,7 +72,11 @@ while [[ $# -gt 0 ]]; do
     --no-peer) peer=0; shift ;;
     --rounds) tls_rounds=$2; shift 2 ;;
     --scale) shift; exec "$root/scripts/scale.sh" "$@" ;;
-    -h|--help) sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --cpu-rounds) cpu_rounds=$2; shift 2 ;;
+    --base) base=$2; shift 2 ;;
+    --no-base) base=; shift ;;
+    --large) large=$2; shift 2 ;;
+    -h|--help) sed -n '2,55p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -77,13 +93,19 @@ fi
 MICROSHOP_HOME=$(mktemp -d /tmp/microshop-bench.XXXXXX)
 export MICROSHOP_HOME
 export BENCH_DIR=$root/tests/bench
-cleanup() { "$root/scripts/cluster.sh" down >/dev/null 2>&1 || true; rm -rf "$MICROSHOP_HOME"; }
+cleanup() {
+  cpu_stop
+  "$root/scripts/cluster.sh" down >/dev/null 2>&1 || true
+  rm -rf "$MICROSHOP_HOME"
+}
 trap cleanup EXIT
 
 # shellcheck source=scripts/lib.sh
 source "$root/scripts/lib.sh"
 # shellcheck source=scripts/peer_lib.sh
 source "$root/scripts/peer_lib.sh"
+# shellcheck source=scripts/cpu_lib.sh
+source "$root/scripts/cpu_lib.sh"
 use_free_ports
 url=http://127.0.0.1:$MICROSHOP_HTTP_PORT
 hash_workers=2
@@ -104,8 +126,11 @@ run() {
     BENCH_OUT=/dev/null wrk -t1 -c"$conns" -d"${warm}s" \
       -s "$BENCH_DIR/$2" "$url" >/dev/null
   fi
+  [[ -n ${BENCH_MEASURE_HOOK:-} ]] && $BENCH_MEASURE_HOOK >"$MICROSHOP_HOME/$1.before"
   BENCH_OUT=$MICROSHOP_HOME/$1.json wrk -t1 -c"$conns" -d"${duration}s" \
     --latency -s "$BENCH_DIR/$2" "$url" >/dev/null
+  [[ -n ${BENCH_MEASURE_HOOK:-} ]] && $BENCH_MEASURE_HOOK >"$MICROSHOP_HOME/$1.after"
+  return 0
 }
 field() { sed -E "s/.*\"$2\":([0-9.]+).*/\1/" "$MICROSHOP_HOME/$1.json"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { print a / b }'; }
@@ -277,6 +302,44 @@ if [[ $peer == 1 ]]; then
   fi
 fi
 
+# Side by side: CPU per request on fresh clusters of each mode, the modes'
+# order alternating per round (this VM drifts by tens of percent a minute).
+"$root/scripts/cluster.sh" down >&2
+cpu_modes=
+if ((cpu_rounds > 0)); then
+  base_dir=
+  if [[ -n $base ]] && base_dir=$(base_build "$base"); then
+    cpu_preload "$base_dir/build" "$MICROSHOP_HOME/base" "$preload"
+    cpu_modes+=" base"
+  fi
+  cpu_preload "$MICROSHOP_BUILD_DIR" "$MICROSHOP_HOME/insecure" "$preload"
+  cp -a "$MICROSHOP_HOME/insecure" "$MICROSHOP_HOME/tls"
+  cpu_modes+=" insecure tls"
+  if ((large > 0)); then
+    echo "bench: preloading $large users and $((large * 10)) orders" >&2
+    cpu_preload "$MICROSHOP_BUILD_DIR" "$MICROSHOP_HOME/large" "$large"
+    cpu_modes+=" large"
+  fi
+  for round in $(seq 1 "$cpu_rounds"); do
+    order=$cpu_modes
+    ((round % 2 == 0)) && order=$(tr ' ' '\n' <<<"$cpu_modes" | tac | tr '\n' ' ')
+    for mode in $order; do
+      case $mode in
+        base) cpu_mode "$base_dir/src" "$base_dir/build" "$MICROSHOP_HOME/base" 0 "$round" "get_user post_order" ;;
+        insecure) cpu_mode "$root" "$MICROSHOP_BUILD_DIR" "$MICROSHOP_HOME/insecure" 1 "$round" "get_user post_order" ;;
+        tls) cpu_mode "$root" "$MICROSHOP_BUILD_DIR" "$MICROSHOP_HOME/tls" 0 "$round" "get_user post_order" ;;
+        large) cpu_mode "$root" "$MICROSHOP_BUILD_DIR" "$MICROSHOP_HOME/large" 0 "$round" reads ;;
+      esac
+    done
+  done
+fi
+# cpu_median ENDPOINT MODE FIELD: the median of FIELD over the rounds.
+cpu_median() {
+  local v='' r
+  for r in $(seq 1 "$cpu_rounds"); do v+="$(field "${1}_${2}_$r" "$3") "; done
+  median "$v"
+}
+
 ceiling=$(awk -v a="$(field healthz rps)" -v b="$(field healthz_end rps)" 'BEGIN { print (a + b) / 2 }')
 argon_bound=$(awk -v w=$hash_workers -v ms="$hash_ms" 'BEGIN { printf "%.1f", w * 1000 / ms }')
 records=$((preload * 11))
@@ -310,6 +373,40 @@ records=$((preload * 11))
         "$(ratio "$(field "$ours" rps)" "$(field "$theirs" rps)")" "$(field "$theirs" p99_ms)"
     done
   fi
+  if [[ -n $cpu_modes ]]; then
+    printf '\nSide by side, fresh clusters, %s round(s), modes alternating: CPU per answered request of each node process (us, /proc/<pid>/stat over the measured run)\n' "$cpu_rounds"
+    printf '%-22s %-24s %5s %9s %8s %8s %8s %8s\n' endpoint mode round 'req/s' edge users orders total
+    for ep in "get_user:GET /api/users/<id>" "post_order:POST /api/orders"; do
+      name=${ep%%:*} label=${ep#*:}
+      for mode in $cpu_modes; do
+        [[ $mode == large && $name != get_user ]] && continue
+        case $mode in
+          base) what="$base plaintext" ;;
+          insecure) what="this tree plaintext" ;;
+          tls) what="this tree TLS" ;;
+          large) what="this tree TLS, $((large * 11)) rec" ;;
+        esac
+        for r in $(seq 1 "$cpu_rounds"); do
+          f=${name}_${mode}_$r
+          printf '%-22s %-24s %5s %9.0f %8.2f %8.2f %8.2f %8.2f\n' "$label" "$what" "$r" "$(field "$f" rps)" \
+            "$(field "$f" edge_us)" "$(field "$f" users_us)" "$(field "$f" orders_us)" "$(field "$f" total_us)"
+        done
+      done
+    done
+    for ep in "get_user:GET /api/users/<id>" "post_order:POST /api/orders"; do
+      name=${ep%%:*} label=${ep#*:}
+      if [[ $cpu_modes == *base* ]]; then
+        printf '%s: CPU per request %.2f us plaintext vs %.2f us at %s (medians): %.3f of it (target <= 0.667); TLS %.2f us\n' \
+          "$label" "$(cpu_median "$name" insecure total_us)" "$(cpu_median "$name" base total_us)" "$base" \
+          "$(ratio "$(cpu_median "$name" insecure total_us)" "$(cpu_median "$name" base total_us)")" "$(cpu_median "$name" tls total_us)"
+      fi
+    done
+    if [[ $cpu_modes == *large* ]]; then
+      printf 'GET /api/users/<id> at %s records: %.0f req/s vs %.0f at %s (TLS, medians): %.3f of it (target >= 0.90)\n' \
+        "$((large * 11))" "$(cpu_median get_user large rps)" "$(cpu_median get_user tls rps)" "$((preload * 11))" \
+        "$(ratio "$(cpu_median get_user large rps)" "$(cpu_median get_user tls rps)")"
+    fi
+  fi
 }
 {
   printf '{"records":%s,"connections":%s,"duration_s":%s,"cores":%s,"hash_ms":%s,"argon2_bound_rps":%s,"endpoints":{' \
@@ -317,6 +414,9 @@ records=$((preload * 11))
   sep=
   names="healthz get_user orders_by_user post_order post_order_plain_1 post_order_keyed_1 post_user get_user_under_create_load healthz_end"
   [[ $peer_ran == 1 ]] && names+=" peer_get_user peer_post_order"
+  for f in "$MICROSHOP_HOME"/get_user_*_[0-9]*.json "$MICROSHOP_HOME"/post_order_{base,insecure,tls}_[0-9]*.json; do
+    [[ -e $f ]] && names+=" $(basename "$f" .json)"
+  done
   for name in $names; do
     printf '%s"%s":%s' "$sep" "$name" "$(tr -d '\n' <"$MICROSHOP_HOME/$name.json")"
     sep=,

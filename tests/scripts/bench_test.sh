@@ -15,7 +15,8 @@ for tool in apt-get apt dpkg-query sudo cmake ninja make; do
   chmod +x "$shims/$tool"
 done
 export PATH="$shims:$PATH"
-table=$("$root/scripts/bench.sh" --duration 2 --warmup 1 --preload 100 --connections 8 --json "$out" --no-build --no-peer 2>/dev/null)
+table=$("$root/scripts/bench.sh" --duration 2 --warmup 1 --preload 100 --connections 8 --json "$out" --no-build --no-peer \
+  --cpu-rounds 1 --no-base --large 300 2>/dev/null)
 echo "$table"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 [[ ! -e $shims/called ]] || fail "bench.sh installed or built: $(cat "$shims/called")"
@@ -29,6 +30,17 @@ for name in healthz get_user orders_by_user post_order post_order_plain_1 post_o
   non2xx=$(sed -E "s/.*\"$name\":\{[^}]*\"non2xx\":([0-9]+).*/\1/" "$out")
   [[ $non2xx == 0 ]] || fail "$name: $non2xx non-2xx answers"
 done
+# The side-by-side part: CPU per request of each node process, per mode.
+grep -q "CPU per answered request of each node process" <<<"$table" || fail "no side-by-side table"
+grep -Eq "GET /api/users/<id> at 3300 records: [0-9]+ req/s" <<<"$table" || fail "no large-set line"
+for name in get_user_insecure_1 post_order_insecure_1 get_user_tls_1 post_order_tls_1 get_user_large_1; do
+  for f in rps edge_us users_us orders_us total_us; do
+    v=$(sed -E "s/.*\"$name\":\{[^}]*\"$f\":([0-9.]+).*/\1/" "$out")
+    [[ $v =~ ^[0-9.]+$ ]] || fail "$name: no $f in $(cat "$out")"
+  done
+  total=$(sed -E "s/.*\"$name\":\{[^}]*\"total_us\":([0-9.]+).*/\1/" "$out")
+  awk -v t="$total" 'BEGIN { exit !(t > 0) }' || fail "$name: total_us $total"
+done
 # The metrics cost mode: one short round of each mode, a ratio printed.
 cost=$("$root/scripts/bench.sh" --metrics-cost --rounds 1 --duration 1 --warmup 0 --preload 50 --connections 4 --json "$out" --no-build 2>/dev/null)
 echo "$cost"
@@ -37,4 +49,4 @@ for name in get_user_metrics_on_1 get_user_metrics_off_1; do
   non2xx=$(sed -E "s/.*\"$name\":\{[^}]*\"non2xx\":([0-9]+).*/\1/" "$out")
   [[ $non2xx == 0 ]] || fail "$name: '$non2xx' non-2xx answers"
 done
-echo "bench_test: 2 passed, 0 failed"
+echo "bench_test: 3 passed, 0 failed"

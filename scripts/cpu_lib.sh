@@ -1,0 +1,105 @@
+# shellcheck shell=bash
+# The side-by-side part of scripts/bench.sh: CPU per request of every node
+# process (from /proc/<pid>/stat) for GET /api/users/<id> and POST
+# /api/orders, this tree against an older commit built beside it, and GET
+# /api/users/<id> at ~1.1M records against ~11k. Sourced by bench.sh after
+# scripts/lib.sh; uses its run(), field() and $root.
+# shellcheck disable=SC2154
+
+# base_build COMMIT: builds COMMIT's nodes (git archive of it, its own
+# CMakeLists) in $MICROSHOP_BUILD_DIR/base-COMMIT unless a build is there;
+# prints that directory. Fails, saying why on stderr, when COMMIT is not in
+# this clone or MICROSHOP_NO_BUILD=1 and there is no build.
+base_build() {
+  local commit=$1 dir
+  dir=$MICROSHOP_BUILD_DIR/base-$commit
+  if [[ ! -x $dir/build/nodes/edge_node || ! -x $dir/build/nodes/microshop_preload ]]; then
+    if [[ ${MICROSHOP_NO_BUILD:-0} == 1 ]]; then
+      echo "bench: no build of $commit in $dir (--no-build; a run without it builds it)" >&2
+      return 1
+    fi
+    git -C "$root" cat-file -e "$commit^{commit}" 2>/dev/null || {
+      echo "bench: commit $commit is not in this clone" >&2
+      return 1
+    }
+    echo "bench: building $commit's nodes in $dir (once)" >&2
+    rm -rf "$dir/src" && mkdir -p "$dir/src"
+    git -C "$root" archive "$commit" | tar -x -C "$dir/src"
+    # shellcheck disable=SC2086
+    if ! cmake -S "$dir/src" -B "$dir/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      ${MICROSHOP_CMAKE_ARGS:-} >/dev/null ||
+      ! cmake --build "$dir/build" -j2 --target edge_node user_node order_node microshop_preload >/dev/null; then
+      echo "bench: building $commit failed" >&2
+      return 1
+    fi
+  fi
+  echo "$dir"
+}
+
+# cpu_ticks HOME: "edge users orders" CPU ticks (user + system, all threads)
+# of the cluster whose pid files are in HOME/run.
+cpu_ticks() {
+  local n out=
+  for n in edge users orders; do
+    out+="$(awk '{ print $14 + $15 }' "/proc/$(<"$1/run/$n.pid")/stat") "
+  done
+  echo "$out"
+}
+
+# cpu_run HOME NAME SCRIPT: run() with each node's CPU read just before and
+# after the measured run; appends edge_us, users_us, orders_us, total_us (CPU
+# per answered request, microseconds) to NAME's JSON line.
+cpu_run() {
+  local home=$1 name=$2 script=$3 before after line hz
+  hz=$(getconf CLK_TCK)
+  BENCH_MEASURE_HOOK="cpu_ticks $home" run "$name" "$script"
+  before=$(<"$MICROSHOP_HOME/$name.before") after=$(<"$MICROSHOP_HOME/$name.after")
+  line=$(tr -d '\n' <"$MICROSHOP_HOME/$name.json")
+  awk -v b="$before" -v a="$after" -v n="$(field "$name" requests)" -v hz="$hz" -v line="$line" 'BEGIN {
+    split(b, x, " "); split(a, y, " "); t = 0
+    for (i = 1; i <= 3; ++i) { us[i] = (y[i] - x[i]) * 1e6 / hz / n; t += us[i] }
+    sub(/}$/, "", line)
+    printf "%s,\"edge_us\":%.2f,\"users_us\":%.2f,\"orders_us\":%.2f,\"total_us\":%.2f}\n", line, us[1], us[2], us[3], t
+  }' >"$MICROSHOP_HOME/$name.json.new"
+  mv "$MICROSHOP_HOME/$name.json.new" "$MICROSHOP_HOME/$name.json"
+}
+
+# cpu_preload BUILD HOME USERS: a pristine data set of USERS users (10
+# orders each) for BUILD's nodes in HOME/pristine, ids in HOME/ids.txt.
+cpu_preload() {
+  mkdir -p "$2"
+  "$1/nodes/microshop_preload" --data-dir="$2/pristine" --users="$3" \
+    --orders-per-user=10 --ids-out="$2/ids.txt" >/dev/null
+}
+
+# cpu_mode TREE BUILD HOME INSECURE ROUND ENDPOINTS: a cluster of TREE's
+# scripts and BUILD's nodes on a fresh copy of HOME/pristine (HOME/pristine
+# itself with ENDPOINTS = reads: nothing is written), each endpoint
+# (get_user, post_order) measured by cpu_run as <endpoint>_<HOME's name>_ROUND.
+cpu_mode() {
+  local tree=$1 build=$2 home=$3 insecure=$4 round=$5 eps=$6 mode ep
+  mode=$(basename "$home")
+  rm -rf "$home/data" "$home/run" "$home/log"
+  if [[ $eps == reads ]]; then
+    ln -s pristine "$home/data"
+    eps=get_user
+  else
+    cp -a "$home/pristine" "$home/data"
+  fi
+  cpu_live="$tree $build $home"
+  MICROSHOP_HOME=$home MICROSHOP_BUILD_DIR=$build MICROSHOP_INSECURE=$insecure \
+    "$tree/scripts/cluster.sh" up >&2
+  for ep in $eps; do
+    BENCH_IDS=$home/ids.txt cpu_run "$home" "${ep}_${mode}_$round" "$ep.lua"
+  done
+  MICROSHOP_HOME=$home MICROSHOP_BUILD_DIR=$build "$tree/scripts/cluster.sh" down >&2
+  cpu_live=
+}
+
+# cpu_stop: stops a cluster cpu_mode left running (bench.sh's exit trap).
+cpu_stop() {
+  [[ -n ${cpu_live:-} ]] || return 0
+  local tree build home
+  read -r tree build home <<<"$cpu_live"
+  MICROSHOP_HOME=$home MICROSHOP_BUILD_DIR=$build "$tree/scripts/cluster.sh" down >/dev/null 2>&1 || true
+}
