@@ -268,6 +268,8 @@ order_front_actor::behavior_type order_front(front_ptr self,
                                              const store_ptr& store,
                                              const order_service_config& cfg) {
   self->state.users = user_links(self, cfg);
+  // Verify timeouts on the 100 ms tick below, not a CAF timer per batch.
+  self->state.users.expire_on_tick();
   self->set_down_handler(
       [self](caf::down_msg& dm) { self->state.users.on_down(self, dm); });
   self->state.users.poll(self);
@@ -285,6 +287,7 @@ order_front_actor::behavior_type order_front(front_ptr self,
         // closed: 131-140 MB kept without this, 48-61 MB with it).
         if (mallinfo2().fordblks >= cfg.trim_free_bytes)
           malloc_trim(0);
+        self->state.users.expire(self->clock().now());
         self->state.users.poll(self);
         self->delayed_send(self, tick_interval, tick_atom_v);
       },

@@ -3,6 +3,8 @@
 #include "actors/link_state.hpp"
 #include "actors/peer_link.hpp"
 
+#include <caf/actor_clock.hpp>
+#include <caf/duration.hpp>
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 #include <caf/sec.hpp>
@@ -78,12 +80,40 @@ public:
         continue;
       auto waiting = std::move(waiting_[i]);
       waiting_[i].clear();
-      for (auto& [key, fail] : waiting)
-        fail();
+      for (auto& [key, w] : waiting)
+        w.fail(lost_);
       links_[i].poll(self);
       return true;
     }
     return false;
+  }
+
+  /// Gives the requests of `ask` their timeouts on the owner's tick from now
+  /// on instead of a CAF timer each (one timer costs CAF's clock thread two
+  /// wake-ups: when it is set and when it fires, answered or not); the owner
+  /// then calls `expire` on every tick.
+  void expire_on_tick() {
+    on_tick_ = true;
+  }
+
+  /// Answers `caf::sec::request_timeout` to every request whose timeout
+  /// passed by `now` (with `expire_on_tick`; a late answer is ignored).
+  void expire(caf::actor_clock::time_point now) {
+    for (size_t i = 0; i < waiting_.size(); ++i) {
+      std::vector<std::function<void(caf::error)>> due;
+      for (auto j = waiting_[i].begin(); j != waiting_[i].end();) {
+        if (j->second.deadline <= now) {
+          due.push_back(std::move(j->second.fail));
+          j = waiting_[i].erase(j);
+        } else {
+          ++j;
+        }
+      }
+      for (auto& fail : due) {
+        links_[i].count_timeout();
+        fail(caf::sec::request_timeout);
+      }
+    }
   }
 
   /// Sends `xs` to the node at `i` with `timeout`; `done` receives the
@@ -106,8 +136,12 @@ public:
       f(std::move(x));
     };
     auto key = next_key_++;
-    waiting_[i].emplace(key, [answer, lost = lost_] { answer(lost); });
-    self->request(links_[i].handle(), timeout, std::forward<Ts>(xs)...)
+    waiting_[i].emplace(
+        key, waiter{self->clock().now() + timeout,
+                    [answer](caf::error err) { answer(std::move(err)); }});
+    auto caf_timeout =
+        on_tick_ ? caf::duration{caf::infinite} : caf::duration{timeout};
+    self->request(links_[i].handle(), caf_timeout, std::forward<Ts>(xs)...)
         .then(
             [this, i, key, answer](T& x) {
               waiting_[i].erase(key);
@@ -122,10 +156,17 @@ public:
   }
 
 private:
+  /// A request awaiting its answer: when it times out, and how it fails.
+  struct waiter {
+    caf::actor_clock::time_point deadline;
+    std::function<void(caf::error)> fail;
+  };
+
   std::vector<peer_link<Handle>> links_;
-  std::vector<std::unordered_map<uint64_t, std::function<void()>>> waiting_;
+  std::vector<std::unordered_map<uint64_t, waiter>> waiting_;
   caf::error lost_;
   uint64_t next_key_ = 0;
+  bool on_tick_ = false;
 };
 
 } // namespace microshop::actors

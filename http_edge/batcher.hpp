@@ -38,6 +38,11 @@ struct batch_limits {
   /// A request gathered this long without being sent is given up (the
   /// caller answers it as timed out).
   duration max_wait = std::chrono::seconds(5);
+  /// A message unanswered this long is given up: `on_tick` returns its
+  /// requests, to be answered as timed out, and its late answer is ignored.
+  /// The caller sends without a CAF timeout (one timer per message costs
+  /// CAF's clock thread two wake-ups), and this check runs on its tick.
+  duration answer_within = std::chrono::seconds(5);
 };
 
 /// Requests for one node, gathered while the edge reads its sockets and sent
@@ -101,7 +106,7 @@ public:
       m.slots.push_back(waiting_.front().ref);
       waiting_.pop_front();
     }
-    tickets_.emplace(m.ticket, ticket_state{now, false});
+    tickets_.emplace(m.ticket, ticket_state{now, false, m.slots});
     ++in_flight_;
     return m;
   }
@@ -119,16 +124,28 @@ public:
   }
 
   /// Stops counting messages unanswered for `stall_after` against
-  /// `max_in_flight` (they still count against `max_outstanding`), and
-  /// returns the slots of requests that waited `max_wait` without being
-  /// sent: the caller answers those as timed out.
+  /// `max_in_flight` (they still count against `max_outstanding`), gives up
+  /// messages unanswered for `answer_within` (`on_reply` then returns false
+  /// for them), and returns the slots of their requests and of requests
+  /// that waited `max_wait` without being sent: the caller answers those as
+  /// timed out.
   std::vector<slot_ref> on_tick(clock::time_point now) {
-    for (auto& [id, t] : tickets_)
+    std::vector<slot_ref> expired;
+    for (auto i = tickets_.begin(); i != tickets_.end();) {
+      auto& t = i->second;
+      if (now - t.sent_at >= limits_.answer_within) {
+        if (!t.stalled)
+          --in_flight_;
+        expired.insert(expired.end(), t.slots.begin(), t.slots.end());
+        i = tickets_.erase(i);
+        continue;
+      }
       if (!t.stalled && now - t.sent_at >= limits_.stall_after) {
         t.stalled = true;
         --in_flight_;
       }
-    std::vector<slot_ref> expired;
+      ++i;
+    }
     while (!waiting_.empty() &&
            now - waiting_.front().since >= limits_.max_wait) {
       expired.push_back(waiting_.front().ref);
@@ -161,6 +178,7 @@ private:
   struct ticket_state {
     clock::time_point sent_at;
     bool stalled;
+    std::vector<slot_ref> slots;
   };
 
   batch_limits limits_;

@@ -34,6 +34,7 @@ caf::behavior edge_main(edge_broker* self, const edge_config& cfg) {
   batch_limits reads;
   reads.max_in_flight = 1;
   reads.max_wait = cfg.request_timeout;
+  reads.answer_within = cfg.request_timeout;
   batch_limits creates = reads;
   creates.max_in_flight = 3;
   // Sized once: the links' callbacks hold their addresses.

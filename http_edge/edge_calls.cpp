@@ -119,14 +119,14 @@ void send_batches(edge_broker* self, batcher<Item>& b,
         complete(self, s, on_error(not_connected));
       continue;
     }
-    auto done = [self, &b, ticket = m->ticket] {
-      b.on_reply(ticket);
-      flush_batches(self);
-    };
-    self->request(link.handle(), self->state.cfg.request_timeout, atom,
-                  std::move(m->items))
+    // No CAF timeout: `on_calls_tick` gives the message up after the
+    // request timeout (`batch_limits::answer_within`), and an answer after
+    // that, or after the node was lost, finds its ticket gone.
+    self->request(link.handle(), caf::infinite, atom, std::move(m->items))
         .then(
-            [=](std::vector<Result>& results) {
+            [=, &b, ticket = m->ticket](std::vector<Result>& results) {
+              if (!b.on_reply(ticket))
+                return;
               for (size_t i = 0; i < slots->size(); ++i) {
                 auto& s = (*slots)[i];
                 if (i >= results.size())
@@ -134,13 +134,15 @@ void send_batches(edge_broker* self, batcher<Item>& b,
                 else
                   complete(self, s, on_result(results[i]));
               }
-              done();
+              flush_batches(self);
             },
-            [=, l = &link](caf::error& err) {
+            [=, &b, ticket = m->ticket, l = &link](caf::error& err) {
+              if (!b.on_reply(ticket))
+                return;
               note_failure(self, *l, err, *slots);
               for (auto& s : *slots)
                 complete(self, s, on_error(err));
-              done();
+              flush_batches(self);
             });
   }
 }
@@ -303,7 +305,10 @@ void on_calls_tick(edge_broker* self, clock::time_point now) {
   auto expire = [&](auto& nodes, response (*batch_error)(const caf::error&),
                     response (*read_error)(const caf::error&)) {
     for (auto& n : nodes) {
-      for (auto& ref : n.batch.on_tick(now))
+      auto expired = n.batch.on_tick(now);
+      if (!expired.empty())
+        note_failure(self, n.link, timed_out, expired);
+      for (auto& ref : expired)
         complete(self, ref, batch_error(timed_out));
       for (auto& ref : n.gate.expire(now))
         complete(self, ref, read_error(timed_out));

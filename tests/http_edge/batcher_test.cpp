@@ -19,6 +19,7 @@ struct fixture {
     x.stall_after = 100ms;
     x.max_outstanding = 2;
     x.max_wait = 5s;
+    x.answer_within = 5s;
     return x;
   }();
   batcher<std::string> b{limits};
@@ -96,10 +97,32 @@ BOOST_AUTO_TEST_CASE(gives_up_requests_that_waited_max_wait_unsent) {
   add(1, t0);
   auto first = b.next(t0); // never answered
   add(2, t0 + 1s);
-  BOOST_CHECK(b.on_tick(t0 + 5s).empty());
+  BOOST_CHECK(b.on_tick(t0 + 4s).empty());
+  // The sent message is given up at answer_within...
+  auto unanswered = b.on_tick(t0 + 5s);
+  BOOST_CHECK_EQUAL(unanswered.size(), 1u);
+  // ...and the two gathered behind it at max_wait.
   auto expired = b.on_tick(t0 + 6s);
   BOOST_CHECK_EQUAL(expired.size(), 2u);
   BOOST_CHECK_EQUAL(b.waiting(), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(gives_up_a_message_unanswered_for_answer_within) {
+  add(3, t0);
+  auto first = b.next(t0);
+  BOOST_REQUIRE(first);
+  add(1, t0 + 1s);
+  BOOST_CHECK(b.on_tick(t0 + 4999ms).empty());
+  auto given_up = b.on_tick(t0 + 5s);
+  BOOST_REQUIRE_EQUAL(given_up.size(), 3u);
+  for (size_t i = 0; i < 3; ++i)
+    BOOST_CHECK_EQUAL(given_up[i].seq, first->slots[i].seq);
+  BOOST_CHECK_EQUAL(b.outstanding(), 0u);
+  BOOST_CHECK_EQUAL(b.in_flight(), 0u);
+  BOOST_CHECK(!b.on_reply(first->ticket)); // its late answer is ignored
+  auto second = b.next(t0 + 5s);           // and it holds nothing back
+  BOOST_REQUIRE(second);
+  BOOST_CHECK_EQUAL(second->items.size(), 1u);
 }
 
 BOOST_AUTO_TEST_CASE(a_lost_node_drops_what_was_gathered_and_in_flight) {
