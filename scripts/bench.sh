@@ -23,7 +23,9 @@
 #                    clusters of --base (plaintext), this tree in plaintext
 #                    (MICROSHOP_INSECURE=1) and this tree with TLS, and GET
 #                    /api/users/<id> at --large users; the modes' order
-#                    alternates per round, medians printed
+#                    alternates per round, medians printed; also wrk's own
+#                    CPU per request, and the nodes' in units of it ("per
+#                    wrk": this VM's drift moves it far less)
 #   --base COMMIT    the commit compared with (default 37cecae), built once
 #                    into MICROSHOP_BUILD_DIR/base-COMMIT; --no-base skips it
 #   --large N        users (10 orders each) of the large data set (default
@@ -76,7 +78,7 @@ while [[ $# -gt 0 ]]; do
     --base) base=$2; shift 2 ;;
     --no-base) base=; shift ;;
     --large) large=$2; shift 2 ;;
-    -h|--help) sed -n '2,55p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,57p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -104,8 +106,8 @@ trap cleanup EXIT
 source "$root/scripts/lib.sh"
 # shellcheck source=scripts/peer_lib.sh
 source "$root/scripts/peer_lib.sh"
-# shellcheck source=scripts/cpu_lib.sh
-source "$root/scripts/cpu_lib.sh"
+# shellcheck source=scripts/bench_lib.sh
+source "$root/scripts/bench_lib.sh"
 use_free_ports
 url=http://127.0.0.1:$MICROSHOP_HTTP_PORT
 hash_workers=2
@@ -116,25 +118,6 @@ echo "bench: preloading $preload users and $((preload * 10)) orders" >&2
 export BENCH_IDS=$MICROSHOP_HOME/ids.txt
 hash_ms=$("$bin/microshop_preload" --measure-hash --hash-workers=$hash_workers)
 
-# run NAME SCRIPT [WARMUP] [CONNECTIONS]: one wrk run after WARMUP seconds
-# (default --warmup) of the same load; its JSON line lands in
-# $MICROSHOP_HOME/NAME.json
-run() {
-  local warm=${3:-$warmup} conns=${4:-$connections} url=${BENCH_URL:-$url}
-  echo "bench: $1 (${warm}s warm-up, ${duration}s, $conns connections)" >&2
-  if [[ $warm != 0 ]]; then
-    BENCH_OUT=/dev/null wrk -t1 -c"$conns" -d"${warm}s" \
-      -s "$BENCH_DIR/$2" "$url" >/dev/null
-  fi
-  [[ -n ${BENCH_MEASURE_HOOK:-} ]] && $BENCH_MEASURE_HOOK >"$MICROSHOP_HOME/$1.before"
-  BENCH_OUT=$MICROSHOP_HOME/$1.json wrk -t1 -c"$conns" -d"${duration}s" \
-    --latency -s "$BENCH_DIR/$2" "$url" >/dev/null
-  [[ -n ${BENCH_MEASURE_HOOK:-} ]] && $BENCH_MEASURE_HOOK >"$MICROSHOP_HOME/$1.after"
-  return 0
-}
-field() { sed -E "s/.*\"$2\":([0-9.]+).*/\1/" "$MICROSHOP_HOME/$1.json"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { print a / b }'; }
-median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # write_runs FILE...: the runs' JSON lines, named by file, into $json_out
 write_runs() {
   {
@@ -375,7 +358,7 @@ records=$((preload * 11))
   fi
   if [[ -n $cpu_modes ]]; then
     printf '\nSide by side, fresh clusters, %s round(s), modes alternating: CPU per answered request of each node process (us, /proc/<pid>/stat over the measured run)\n' "$cpu_rounds"
-    printf '%-22s %-24s %5s %9s %8s %8s %8s %8s\n' endpoint mode round 'req/s' edge users orders total
+    printf '%-22s %-24s %5s %9s %8s %8s %8s %8s %8s %8s\n' endpoint mode round 'req/s' edge users orders total wrk 'per wrk'
     for ep in "get_user:GET /api/users/<id>" "post_order:POST /api/orders"; do
       name=${ep%%:*} label=${ep#*:}
       for mode in $cpu_modes; do
@@ -388,17 +371,19 @@ records=$((preload * 11))
         esac
         for r in $(seq 1 "$cpu_rounds"); do
           f=${name}_${mode}_$r
-          printf '%-22s %-24s %5s %9.0f %8.2f %8.2f %8.2f %8.2f\n' "$label" "$what" "$r" "$(field "$f" rps)" \
-            "$(field "$f" edge_us)" "$(field "$f" users_us)" "$(field "$f" orders_us)" "$(field "$f" total_us)"
+          printf '%-22s %-24s %5s %9.0f %8.2f %8.2f %8.2f %8.2f %8.2f %8.3f\n' "$label" "$what" "$r" "$(field "$f" rps)" \
+            "$(field "$f" edge_us)" "$(field "$f" users_us)" "$(field "$f" orders_us)" "$(field "$f" total_us)" \
+            "$(field "$f" wrk_us)" "$(field "$f" per_wrk)"
         done
       done
     done
     for ep in "get_user:GET /api/users/<id>" "post_order:POST /api/orders"; do
       name=${ep%%:*} label=${ep#*:}
       if [[ $cpu_modes == *base* ]]; then
-        printf '%s: CPU per request %.2f us plaintext vs %.2f us at %s (medians): %.3f of it (target <= 0.667); TLS %.2f us\n' \
+        printf '%s: CPU per request %.2f us plaintext vs %.2f us at %s (medians): %.3f of it (target <= 0.667); per wrk: %.3f; TLS %.2f us\n' \
           "$label" "$(cpu_median "$name" insecure total_us)" "$(cpu_median "$name" base total_us)" "$base" \
-          "$(ratio "$(cpu_median "$name" insecure total_us)" "$(cpu_median "$name" base total_us)")" "$(cpu_median "$name" tls total_us)"
+          "$(ratio "$(cpu_median "$name" insecure total_us)" "$(cpu_median "$name" base total_us)")" \
+          "$(ratio "$(cpu_median "$name" insecure per_wrk)" "$(cpu_median "$name" base per_wrk)")" "$(cpu_median "$name" tls total_us)"
       fi
     done
     if [[ $cpu_modes == *large* ]]; then

@@ -49,4 +49,12 @@ for name in get_user_metrics_on_1 get_user_metrics_off_1; do
   non2xx=$(sed -E "s/.*\"$name\":\{[^}]*\"non2xx\":([0-9]+).*/\1/" "$out")
   [[ $non2xx == 0 ]] || fail "$name: '$non2xx' non-2xx answers"
 done
-echo "bench_test: 3 passed, 0 failed"
+# compare.sh: one short round of the same build twice, medians printed.
+cmp_out=$("$root/scripts/compare.sh" --rounds 1 --duration 1 --warmup 0 --preload 50 --connections 4 \
+  --endpoints get_user "$1" "$1" 2>/dev/null)
+echo "$cmp_out"
+for b in b0 b1; do
+  grep -Eq "^get_user +$b +edge +[0-9.]+ users +[0-9.]+ orders +[0-9.]+ total +[0-9.]+ us +per wrk +[0-9.]+" <<<"$cmp_out" ||
+    fail "compare.sh printed no median line for $b"
+done
+echo "bench_test: 4 passed, 0 failed"

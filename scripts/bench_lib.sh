@@ -1,10 +1,40 @@
 # shellcheck shell=bash
-# The side-by-side part of scripts/bench.sh: CPU per request of every node
-# process (from /proc/<pid>/stat) for GET /api/users/<id> and POST
-# /api/orders, this tree against an older commit built beside it, and GET
-# /api/users/<id> at ~1.1M records against ~11k. Sourced by bench.sh after
-# scripts/lib.sh; uses its run(), field() and $root.
+# Shared by scripts/bench.sh and scripts/compare.sh: wrk runs, and CPU per
+# request of every node process (from /proc/<pid>/stat) on clusters of a
+# given build. Sourced after scripts/lib.sh; uses $root, $warmup, $duration,
+# $connections, $url, $MICROSHOP_HOME and $BENCH_DIR of the caller.
 # shellcheck disable=SC2154
+
+# run NAME SCRIPT [WARMUP] [CONNECTIONS]: one wrk run after WARMUP seconds
+# (default --warmup) of the same load; its JSON line lands in
+# $MICROSHOP_HOME/NAME.json
+run() {
+  local warm=${3:-$warmup} conns=${4:-$connections} url=${BENCH_URL:-$url}
+  echo "bench: $1 (${warm}s warm-up, ${duration}s, $conns connections)" >&2
+  if [[ $warm != 0 ]]; then
+    BENCH_OUT=/dev/null wrk -t1 -c"$conns" -d"${warm}s" \
+      -s "$BENCH_DIR/$2" "$url" >/dev/null
+  fi
+  [[ -n ${BENCH_MEASURE_HOOK:-} ]] && $BENCH_MEASURE_HOOK >"$MICROSHOP_HOME/$1.before"
+  # wrk's own CPU (bash's `times`: its children's user and system time)
+  # is the yardstick of this VM's speed during the run.
+  (
+    BENCH_OUT=$MICROSHOP_HOME/$1.json wrk -t1 -c"$conns" -d"${duration}s" \
+      --latency -s "$BENCH_DIR/$2" "$url" >/dev/null
+    times >"$MICROSHOP_HOME/$1.times" # (not in a pipe: that forks)
+  )
+  [[ -n ${BENCH_MEASURE_HOOK:-} ]] && $BENCH_MEASURE_HOOK >"$MICROSHOP_HOME/$1.after"
+  return 0
+}
+field() { sed -E "s/.*\"$2\":([0-9.]+).*/\1/" "$MICROSHOP_HOME/$1.json"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { print a / b }'; }
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# wrk_seconds NAME: wrk's CPU seconds (user + system) in run NAME.
+wrk_seconds() {
+  # Line 2 of `times`: the children's user and system time, "0m1.234s".
+  awk 'NR == 2 { t = 0; for (i = 1; i <= 2; ++i) { split($i, a, "m"); sub(/s$/, "", a[2]); t += a[1] * 60 + a[2] } print t }' \
+    "$MICROSHOP_HOME/$1.times"
+}
 
 # base_build COMMIT: builds COMMIT's nodes (git archive of it, its own
 # CMakeLists) in $MICROSHOP_BUILD_DIR/base-COMMIT unless a build is there;
@@ -48,18 +78,22 @@ cpu_ticks() {
 
 # cpu_run HOME NAME SCRIPT: run() with each node's CPU read just before and
 # after the measured run; appends edge_us, users_us, orders_us, total_us (CPU
-# per answered request, microseconds) to NAME's JSON line.
+# per answered request, microseconds), wrk_us (wrk's, the same way) and
+# per_wrk (total_us / wrk_us: the nodes' cost in units of the client's,
+# which this VM's drift moves far less than either) to NAME's JSON line.
 cpu_run() {
-  local home=$1 name=$2 script=$3 before after line hz
+  local home=$1 name=$2 script=$3 before after line hz wrk_s
   hz=$(getconf CLK_TCK)
   BENCH_MEASURE_HOOK="cpu_ticks $home" run "$name" "$script"
   before=$(<"$MICROSHOP_HOME/$name.before") after=$(<"$MICROSHOP_HOME/$name.after")
   line=$(tr -d '\n' <"$MICROSHOP_HOME/$name.json")
-  awk -v b="$before" -v a="$after" -v n="$(field "$name" requests)" -v hz="$hz" -v line="$line" 'BEGIN {
+  wrk_s=$(wrk_seconds "$name")
+  awk -v b="$before" -v a="$after" -v n="$(field "$name" requests)" -v hz="$hz" -v w="$wrk_s" -v line="$line" 'BEGIN {
     split(b, x, " "); split(a, y, " "); t = 0
     for (i = 1; i <= 3; ++i) { us[i] = (y[i] - x[i]) * 1e6 / hz / n; t += us[i] }
+    wrk = w * 1e6 / n
     sub(/}$/, "", line)
-    printf "%s,\"edge_us\":%.2f,\"users_us\":%.2f,\"orders_us\":%.2f,\"total_us\":%.2f}\n", line, us[1], us[2], us[3], t
+    printf "%s,\"edge_us\":%.2f,\"users_us\":%.2f,\"orders_us\":%.2f,\"total_us\":%.2f,\"wrk_us\":%.2f,\"per_wrk\":%.3f}\n", line, us[1], us[2], us[3], t, wrk, (wrk > 0 ? t / wrk : 0)
   }' >"$MICROSHOP_HOME/$name.json.new"
   mv "$MICROSHOP_HOME/$name.json.new" "$MICROSHOP_HOME/$name.json"
 }
