@@ -370,10 +370,7 @@ records=$((preload * 11))
           large) what="this tree TLS, $((large * 11)) rec" ;;
         esac
         for r in $(seq 1 "$cpu_rounds"); do
-          f=${name}_${mode}_$r
-          printf '%-22s %-24s %5s %9.0f %8.2f %8.2f %8.2f %8.2f %8.2f %8.3f\n' "$label" "$what" "$r" "$(field "$f" rps)" \
-            "$(field "$f" edge_us)" "$(field "$f" users_us)" "$(field "$f" orders_us)" "$(field "$f" total_us)" \
-            "$(field "$f" wrk_us)" "$(field "$f" per_wrk)"
+          printf '%-22s %-24s %5s %s\n' "$label" "$what" "$r" "$(cpu_row "${name}_${mode}_$r")"
         done
       done
     done

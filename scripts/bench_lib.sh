@@ -29,6 +29,14 @@ run() {
 field() { sed -E "s/.*\"$2\":([0-9.]+).*/\1/" "$MICROSHOP_HOME/$1.json"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { print a / b }'; }
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# cpu_row NAME: run NAME's req/s, then CPU per request of the edge, user
+# node, order node, all three, wrk (us) and the nodes' per wrk's.
+cpu_row() {
+  printf '%9.0f %8.2f %8.2f %8.2f %8.2f %8.2f %8.3f' "$(field "$1" rps)" "$(field "$1" edge_us)" \
+    "$(field "$1" users_us)" "$(field "$1" orders_us)" "$(field "$1" total_us)" \
+    "$(field "$1" wrk_us)" "$(field "$1" per_wrk)"
+}
+
 # wrk_seconds NAME: wrk's CPU seconds (user + system) in run NAME.
 wrk_seconds() {
   # Line 2 of `times`: the children's user and system time, "0m1.234s".

@@ -72,10 +72,7 @@ printf '%-12s %-5s %5s %9s %8s %8s %8s %8s %8s %8s\n' endpoint build round 'req/
 for ep in $endpoints; do
   for i in "${!builds[@]}"; do
     for r in $(seq 1 "$rounds"); do
-      f=${ep}_b${i}_$r
-      printf '%-12s %-5s %5s %9.0f %8.2f %8.2f %8.2f %8.2f %8.2f %8.3f\n' "$ep" "b$i" "$r" "$(field "$f" rps)" \
-        "$(field "$f" edge_us)" "$(field "$f" users_us)" "$(field "$f" orders_us)" "$(field "$f" total_us)" \
-        "$(field "$f" wrk_us)" "$(field "$f" per_wrk)"
+      printf '%-12s %-5s %5s %s\n' "$ep" "b$i" "$r" "$(cpu_row "${ep}_b${i}_$r")"
     done
   done
 done
