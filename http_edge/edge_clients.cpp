@@ -57,12 +57,19 @@ bool write_out(edge_broker* self, connection_handle hdl, client& cl) {
   auto& buf = self->wr_buf(hdl);
   auto before = buf.size();
   bool close = cl.conn->write(buf);
-  // While write progress is reported, `unsent` is exact (the socket's
-  // pending bytes included); otherwise the buffer not yet handed over is
-  // what is known.
-  cl.unsent = cl.acking ? cl.unsent + (buf.size() - before) : buf.size();
-  if (!buf.empty())
+  auto pending = buf.size();
+  size_t taken = 0;
+  if (!buf.empty()) {
     self->flush(hdl);
+    taken = taken_at_flush(*cl.io);
+  }
+  // While write progress is reported, `unsent` is exact (the socket's
+  // pending bytes included); otherwise what was handed over and the socket
+  // did not take at once (the scribe sends when it can) is what is known.
+  // Counting bytes the socket took would turn on write progress for a
+  // stream with nothing to write: no progress report, and the stall check
+  // would reset a client that reads.
+  cl.unsent = cl.acking ? cl.unsent + (pending - before) : pending - taken;
   if (close) {
     drop_client(self, hdl, ending::graceful);
     return false;
@@ -214,6 +221,13 @@ void on_client_tick(edge_broker* self, clock::time_point now) {
   std::vector<connection_handle> stalled;
   std::vector<connection_handle> refused;
   for (auto& [hdl, cl] : st.clients) {
+    if (cl.acking && cl.unsent > 0) {
+      // Bytes leaving the socket's own queue are progress too.
+      auto queued = kernel_queued(*cl.io);
+      if (queued < cl.kernel_queued)
+        cl.progress_at = now;
+      cl.kernel_queued = queued;
+    }
     if (cl.acking && cl.unsent > 0 &&
         now - cl.progress_at > st.cfg.conn_limits.idle_timeout) {
       stalled.push_back(hdl); // a client that does not read its answers
@@ -221,7 +235,12 @@ void on_client_tick(edge_broker* self, clock::time_point now) {
       continue; // waiting for the edge, not for the client
     } else if (bool was_closed = cl.conn->read_closed();
                cl.conn->check_deadlines(now)) {
-      idle.push_back(hdl);
+      // Answers the socket still holds are being received (a small window
+      // drains slowly): not idle yet.
+      if (kernel_queued(*cl.io) > 0)
+        cl.conn->restart_clock(now);
+      else
+        idle.push_back(hdl);
     } else if (!was_closed && cl.conn->read_closed()) {
       refused.push_back(hdl); // a deadline passed: write its 408
     }

@@ -32,6 +32,10 @@ struct client {
   bool acking = false;
   /// When output last made progress.
   clock::time_point progress_at;
+  /// The socket's own unsent bytes (SIOCOUTQ) at the last tick: a client
+  /// reading through a small window drains them long before the socket
+  /// takes more from CAF's stream (which is what reports progress).
+  size_t kernel_queued = 0;
   /// What this connection counts against `edge_state::buffered`.
   size_t accounted = 0;
 };

@@ -4,6 +4,8 @@
 #include "http_edge/http_scribe.hpp"
 
 #include <caf/io/network/default_multiplexer.hpp>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 
 namespace microshop::http_edge {
 
@@ -61,6 +63,17 @@ void resume_reading(http_scribe& x) {
 
 bool reading_paused(const http_scribe& x) {
   return x.paused();
+}
+
+size_t kernel_queued(const http_scribe& x) {
+  int n = 0;
+  if (::ioctl(x.fd(), SIOCOUTQ, &n) != 0 || n < 0)
+    return 0;
+  return static_cast<size_t>(n);
+}
+
+size_t taken_at_flush(const http_scribe& x) {
+  return x.taken_at_flush();
 }
 
 void close_gracefully(caf::io::abstract_broker* self, http_scribe& x) {
