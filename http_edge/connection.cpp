@@ -99,6 +99,16 @@ void connection::set_tag(uint64_t seq, uint8_t tag) {
     i->second.tag = tag;
 }
 
+void connection::mark_write_sent(uint64_t seq) {
+  if (auto i = slots_.find(seq); i != slots_.end())
+    i->second.write_sent = true;
+}
+
+bool connection::write_sent(uint64_t seq) const {
+  auto i = slots_.find(seq);
+  return i != slots_.end() && i->second.write_sent;
+}
+
 void connection::set_route(uint64_t seq, resource r) {
   if (auto i = slots_.find(seq); i != slots_.end())
     i->second.route = r;

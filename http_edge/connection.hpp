@@ -79,6 +79,14 @@ public:
   /// Marks request `seq` with `tag` (e.g. the node it waits for).
   void set_tag(uint64_t seq, uint8_t tag);
 
+  /// Marks request `seq` as a write that reached a node: if that node is
+  /// lost before it answers, the outcome is unknown (the node may have
+  /// stored it), which is a `504`, never a `503`.
+  void mark_write_sent(uint64_t seq);
+
+  /// Whether `mark_write_sent` marked request `seq`.
+  bool write_sent(uint64_t seq) const;
+
   /// Records the resource request `seq` was routed to (for metrics).
   void set_route(uint64_t seq, resource r);
 
@@ -159,6 +167,7 @@ private:
     bool keep_alive = true;
     bool http10 = false;
     uint8_t tag = 0;
+    bool write_sent = false;
     resource route = resource::none;
     method_label method = method_label::other;
     clock::time_point start;

@@ -49,16 +49,18 @@ void note_failure(edge_broker* self, actors::peer_link<Handle>& link,
     actors::log_peer_failure(link.peer_name(), {}, err, waiting);
 }
 
-/// Asks a node and answers `ref` with `on_value(reply)` or `on_error(err)`;
-/// the request is tagged with the node so that its loss answers 503 at once.
+/// Asks a node for a create and answers `ref` with `on_value(reply)` or
+/// `on_error(err)`; the request is tagged with the node so that its loss
+/// answers at once (`504`: the node had the create, see `fail_pending`).
 template <class Reply, class Handle, class OnValue, class... Ts>
-void ask(edge_broker* self, slot_ref ref, connection& c,
-         actors::peer_link<Handle>& link, uint8_t tag,
-         response (*on_error)(const caf::error&), OnValue on_value,
-         Ts&&... xs) {
+void ask_create(edge_broker* self, slot_ref ref, connection& c,
+                actors::peer_link<Handle>& link, uint8_t tag,
+                response (*on_error)(const caf::error&), OnValue on_value,
+                Ts&&... xs) {
   if (!link.connected())
     return complete(self, ref, on_error(not_connected));
   c.set_tag(ref.seq, tag);
+  c.mark_write_sent(ref.seq);
   self->request(link.handle(), self->state.cfg.request_timeout,
                 std::forward<Ts>(xs)...)
       .then([=](Reply& reply) { complete(self, ref, on_value(reply)); },
@@ -102,6 +104,16 @@ void gated_ask(edge_broker* self, call_gate& gate, slot_ref ref, connection& c,
     gate.wait({ref, std::move(run), clock::now()});
 }
 
+/// Marks the requests of `slots` as writes a node has (see
+/// `connection::mark_write_sent`).
+void mark_writes_sent(edge_broker* self, const std::vector<slot_ref>& slots) {
+  for (auto& s : slots) {
+    auto i = self->state.clients.find(s.hdl);
+    if (i != self->state.clients.end() && i->second.conn->id() == s.conn)
+      i->second.conn->mark_write_sent(s.seq);
+  }
+}
+
 /// Sends what `b` has gathered to the node behind `link`, as far as its
 /// limits allow, and answers each request with `on_result(result)`, or
 /// `on_error(err)` when the whole message failed.
@@ -122,6 +134,8 @@ void send_batches(edge_broker* self, batcher<Item>& b,
     // No CAF timeout: `on_calls_tick` gives the message up after the
     // request timeout (`batch_limits::answer_within`), and an answer after
     // that, or after the node was lost, finds its ticket gone.
+    if (kind == batch_kind::order_create)
+      mark_writes_sent(self, *slots);
     self->request(link.handle(), caf::infinite, atom, std::move(m->items))
         .then(
             [=, &b, ticket = m->ticket](std::vector<Result>& results) {
@@ -190,11 +204,18 @@ response held_docs_response(edge_broker* self, const slot_ref& ref,
 /// Answers 503 now for every request still waiting on the node with `tag`.
 void fail_pending(edge_broker* self, uint8_t tag, std::string_view service) {
   std::vector<slot_ref> waiting;
+  std::vector<slot_ref> unknown;
   for (auto& [hdl, cl] : self->state.clients)
     for (auto seq : cl.conn->waiting_on(tag))
-      waiting.push_back({hdl, cl.conn->id(), seq});
+      (cl.conn->write_sent(seq) ? unknown : waiting)
+          .push_back({hdl, cl.conn->id(), seq});
   for (auto& ref : waiting)
     complete(self, ref, unavailable(service));
+  // A create the node had (it may have stored it before it went away, or a
+  // stalled node after it is dropped): outcome unknown, as for a timeout.
+  auto timed_out = caf::make_error(caf::sec::request_timeout);
+  for (auto& ref : unknown)
+    complete(self, ref, error_to_response(timed_out, service));
 }
 
 } // namespace
@@ -254,7 +275,7 @@ void dispatch(edge_broker* self, slot_ref ref, connection& c,
       // A keyed create goes where its key's outcome is stored; only that
       // node can tell a retry from a first request.
       auto& n = nodes[actors::key_node(map, x->key)];
-      return ask<actors::user_result>(
+      return ask_create<actors::user_result>(
           self, ref, c, n.link, n.tag, user_error,
           [](actors::user_result& r) { return created(r); },
           actors::create_atom_v, std::move(x->user), std::move(x->key));
@@ -263,7 +284,7 @@ void dispatch(edge_broker* self, slot_ref ref, connection& c,
                          [&](size_t k) { return nodes[k].link.connected(); });
     if (!i)
       return complete(self, ref, user_error(not_connected));
-    return ask<actors::user>(
+    return ask_create<actors::user>(
         self, ref, c, nodes[*i].link, nodes[*i].tag, user_error,
         [](actors::user& u) { return created(u); }, actors::create_atom_v,
         std::move(x->user));

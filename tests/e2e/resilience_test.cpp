@@ -93,6 +93,33 @@ BOOST_AUTO_TEST_CASE(a_request_waiting_on_a_node_that_dies_is_503_at_once) {
   BOOST_CHECK(std::chrono::steady_clock::now() - t0 < 2s);
 }
 
+BOOST_AUTO_TEST_CASE(a_create_a_node_had_when_it_died_is_504_not_503) {
+  // The node may have stored the order before it went away (or, only
+  // stalled and then dropped by the heartbeats, after): the outcome is
+  // unknown, which is a 504; a 503 means nothing was stored.
+  auto uid = make_user("alice")["id"].get<std::string>();
+  auto owner = nodes.owner(node_kind::orders, uid);
+  nodes.process(owner).signal(SIGSTOP);
+  http_connection conn{http};
+  conn.send("POST", "/api/orders",
+            nlohmann::json{
+                {"userId", uid},
+                {"products",
+                 {{{"productId", "sku-1"}, {"quantity", 1}, {"price", 0.1}}}}}
+                .dump());
+  std::this_thread::sleep_for(300ms);
+  auto t0 = std::chrono::steady_clock::now();
+  nodes.kill9(owner);
+  auto r = conn.read(10s);
+  BOOST_REQUIRE(r);
+  BOOST_CHECK_EQUAL(r->status, 504);
+  BOOST_CHECK_EQUAL(r->json()["error"], "Order service did not answer in time");
+  BOOST_CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+  // Once the node is known to be down, a new create is refused at once:
+  // 503, nothing stored.
+  BOOST_CHECK_EQUAL(place(uid).status, 503);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_FIXTURE_TEST_SUITE(slow_nodes, fast_timeout_fixture)
