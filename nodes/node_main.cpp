@@ -87,7 +87,8 @@ store_node_config::store_node_config(std::string default_data_dir,
   opt_group{custom_options_, "global"}
       .add(data_dir, "data-dir", "RocksDB directory of this node's store")
       .add(sync_writes, "sync-writes", "fsync every write (power-loss safe)")
-      .add(cache_mib, "cache-mib", "RocksDB block cache in MiB")
+      .add(cache_mib, "cache-mib",
+           "RocksDB block cache in MiB, and a row cache of half that")
       .add(write_buffer_mib, "write-buffer-mib",
            "RocksDB memtable size in MiB; also the free space needed before "
            "writes resume after a full disk")

@@ -75,7 +75,8 @@ template <class T> struct page_of {
 struct store_options {
   /// Sync the WAL on every write: survives power loss, not only `kill -9`.
   bool sync_writes = false;
-  /// Block cache for reads, in bytes.
+  /// Block cache for reads, in bytes; the row cache for point reads gets half
+  /// as much again.
   size_t cache_bytes = size_t{64} << 20;
   /// Size of one memtable (RocksDB `write_buffer_size`); it also sets the free
   /// space RocksDB waits for before it resumes writes after a disk-full error
