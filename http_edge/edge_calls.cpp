@@ -201,7 +201,8 @@ response held_docs_response(edge_broker* self, const slot_ref& ref,
   return resp;
 }
 
-/// Answers 503 now for every request still waiting on the node with `tag`.
+/// Answers now every request still waiting on the node with `tag`: 503, or
+/// 504 for a create the node already had (its outcome is unknown).
 void fail_pending(edge_broker* self, uint8_t tag, std::string_view service) {
   std::vector<slot_ref> waiting;
   std::vector<slot_ref> unknown;
