@@ -69,7 +69,8 @@ bool write_out(edge_broker* self, connection_handle hdl, client& cl) {
   // Counting bytes the socket took would turn on write progress for a
   // stream with nothing to write: no progress report, and the stall check
   // would reset a client that reads.
-  cl.unsent = cl.acking ? cl.unsent + (pending - before) : pending - taken;
+  cl.unsent = cl.acking ? cl.unsent + (pending - before) : pending;
+  static_cast<void>(taken);
   if (close) {
     drop_client(self, hdl, ending::graceful);
     return false;
@@ -220,6 +221,7 @@ void on_client_tick(edge_broker* self, clock::time_point now) {
   std::vector<connection_handle> idle;
   std::vector<connection_handle> stalled;
   std::vector<connection_handle> refused;
+  std::vector<connection_handle> drained;
   for (auto& [hdl, cl] : st.clients) {
     if (cl.acking && cl.unsent > 0) {
       // Bytes leaving the socket's own queue are progress too.
@@ -227,6 +229,10 @@ void on_client_tick(edge_broker* self, clock::time_point now) {
       if (queued < cl.kernel_queued)
         cl.progress_at = now;
       cl.kernel_queued = queued;
+      // Output the socket took at once is never reported: once nothing is
+      // left anywhere, the connection has drained.
+      if (queued == 0 && output_idle(*cl.io))
+        drained.push_back(hdl);
     }
     if (cl.acking && cl.unsent > 0 &&
         now - cl.progress_at > st.cfg.conn_limits.idle_timeout) {
@@ -251,6 +257,14 @@ void on_client_tick(edge_broker* self, clock::time_point now) {
     drop_client(self, hdl, ending::graceful);
   for (auto hdl : refused)
     pump(self, hdl);
+  for (auto hdl : drained) {
+    if (auto i = st.clients.find(hdl); i != st.clients.end()) {
+      i->second.unsent = 0;
+      i->second.acking = false;
+      self->ack_writes(hdl, false);
+      pump(self, hdl);
+    }
+  }
   std::erase_if(st.lingering, [&](auto& x) {
     if (!is_open(*x.second))
       return true;

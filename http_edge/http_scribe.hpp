@@ -205,6 +205,12 @@ public:
     return stream_.fd();
   }
 
+  /// Whether CAF's stream holds no output (none being written or waiting).
+  bool output_idle() const {
+    // CAF's `wr_buf` accessor is not const; reading its size changes nothing.
+    return !stream_.writing() && const_cast<stream&>(stream_).wr_buf().empty();
+  }
+
   /// The bytes the socket took at once in the last `flush`.
   size_t taken_at_flush() const {
     return taken_;

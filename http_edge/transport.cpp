@@ -72,6 +72,10 @@ size_t kernel_queued(const http_scribe& x) {
   return static_cast<size_t>(n);
 }
 
+bool output_idle(const http_scribe& x) {
+  return x.output_idle();
+}
+
 size_t taken_at_flush(const http_scribe& x) {
   return x.taken_at_flush();
 }

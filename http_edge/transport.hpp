@@ -56,6 +56,10 @@ bool reading_paused(const http_scribe& x);
 /// (SIOCOUTQ), or 0 when that cannot be read.
 size_t kernel_queued(const http_scribe& x);
 
+/// Whether CAF's stream holds no output of the connection (nothing being
+/// written, nothing waiting to be).
+bool output_idle(const http_scribe& x);
+
 /// The bytes the socket took at once in the connection's last flush (the
 /// rest waits in CAF's stream for the socket to be writable).
 size_t taken_at_flush(const http_scribe& x);
