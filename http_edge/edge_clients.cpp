@@ -57,20 +57,13 @@ bool write_out(edge_broker* self, connection_handle hdl, client& cl) {
   auto& buf = self->wr_buf(hdl);
   auto before = buf.size();
   bool close = cl.conn->write(buf);
-  auto pending = buf.size();
-  size_t taken = 0;
-  if (!buf.empty()) {
-    self->flush(hdl);
-    taken = taken_at_flush(*cl.io);
-  }
   // While write progress is reported, `unsent` is exact (the socket's
-  // pending bytes included); otherwise what was handed over and the socket
-  // did not take at once (the scribe sends when it can) is what is known.
-  // Counting bytes the socket took would turn on write progress for a
-  // stream with nothing to write: no progress report, and the stall check
-  // would reset a client that reads.
-  cl.unsent = cl.acking ? cl.unsent + (pending - before) : pending;
-  static_cast<void>(taken);
+  // pending bytes included); otherwise the buffer handed over is what is
+  // known. (The scribe may send it at once: then no progress is reported,
+  // and the tick finds the output drained, see `on_client_tick`.)
+  cl.unsent = cl.acking ? cl.unsent + (buf.size() - before) : buf.size();
+  if (!buf.empty())
+    self->flush(hdl);
   if (close) {
     drop_client(self, hdl, ending::graceful);
     return false;

@@ -134,13 +134,10 @@ public:
   /// of that way for nearly every answer.
   void flush() override {
     auto& buf = stream_.wr_buf();
-    taken_ = 0;
     if (!buf.empty() && !acking_ && !aborted_ && !stream_.writing()) {
       auto n = ::send(stream_.fd(), buf.data(), buf.size(), MSG_NOSIGNAL);
-      if (n > 0) {
-        taken_ = static_cast<size_t>(n);
+      if (n > 0)
         buf.erase(buf.begin(), buf.begin() + n);
-      }
       // On an error the stream's own write fails the same way and reports it.
     }
     stream_.flush(this);
@@ -211,11 +208,6 @@ public:
     return !stream_.writing() && const_cast<stream&>(stream_).wr_buf().empty();
   }
 
-  /// The bytes the socket took at once in the last `flush`.
-  size_t taken_at_flush() const {
-    return taken_;
-  }
-
   void abort_now() {
     if (aborted_)
       return;
@@ -247,7 +239,6 @@ private:
   bool launched_ = false;
   bool drained_ = false;
   bool acking_ = false;
-  size_t taken_ = 0;
   bool paused_ = false;
   bool eof_ = false;
   bool discarding_ = false;

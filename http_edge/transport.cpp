@@ -76,10 +76,6 @@ bool output_idle(const http_scribe& x) {
   return x.output_idle();
 }
 
-size_t taken_at_flush(const http_scribe& x) {
-  return x.taken_at_flush();
-}
-
 void close_gracefully(caf::io::abstract_broker* self, http_scribe& x) {
   self->close(x.hdl());
 }

@@ -60,10 +60,6 @@ size_t kernel_queued(const http_scribe& x);
 /// written, nothing waiting to be).
 bool output_idle(const http_scribe& x);
 
-/// The bytes the socket took at once in the connection's last flush (the
-/// rest waits in CAF's stream for the socket to be writable).
-size_t taken_at_flush(const http_scribe& x);
-
 /// Closes the connection after the broker's output has been sent: sends FIN,
 /// then discards what the client still sends until it closes too or `abort`
 /// is called, so that the client reads its last answer instead of a reset.
