@@ -13,7 +13,7 @@
 #   --preload N      users to load first, with 10 orders each (default 1000,
 #                    i.e. ~11k records; 100000 gives ~1.1M records)
 #   --json FILE      where to write the results (default bench-results.json)
-#   --no-peer        skip the Express peer (../shared/peers/express-seed,
+#   --no-peer        skip the Express peer (docs/peers/express-seed,
 #                    installed by scripts/bootstrap.sh): by default its
 #                    GET /api/users/<id> and POST /api/orders run on the same
 #                    load after microshop's, and each ratio is printed

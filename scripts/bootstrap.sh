@@ -53,12 +53,12 @@ install_npm() {
   (cd "$cache" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 }
 
-# The Express peer the benchmark compares with: copied from ../shared (read-
-# only in CI) with its lock file into the npm cache, `npm ci` there when its
-# lock changed; skipped with a note when ../shared has no peer.
+# The Express peer the benchmark compares with: the project's copy in
+# docs/peers/express-seed (a copy of the shared Express seed), copied with its
+# lock file into the npm cache, `npm ci` there when its lock changed.
 install_peer() {
   local src cache
-  src=${MICROSHOP_SHARED:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/../shared}/peers/express-seed
+  src=${MICROSHOP_PEER_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/docs/peers/express-seed}
   cache=${MICROSHOP_PEER_DIR:-${MICROSHOP_NPM_CACHE:-/var/cache/microshop/npm}/express-peer}
   if [[ ! -f $src/package-lock.json ]]; then
     echo "bootstrap: no Express peer at $src (scripts/bench.sh runs without it)"

@@ -1,4 +1,4 @@
-# The Express peer (../shared/peers/express-seed, installed by
+# The Express peer (docs/peers/express-seed, installed by
 # scripts/bootstrap.sh into the npm cache) for scripts/bench.sh: the same two
 # services, in-memory, the baseline microshop is compared with in one run.
 # Sourced after scripts/lib.sh (free_port).
