@@ -5,6 +5,7 @@
 #include "actors/node_metrics.hpp"
 #include "actors/request_log.hpp"
 #include "actors/user_front.hpp"
+#include "actors/user_reader.hpp"
 #include "actors/validation.hpp"
 
 #include <caf/actor_system.hpp>
@@ -17,15 +18,6 @@ namespace microshop::actors {
 namespace {
 
 using store_ptr = std::shared_ptr<persistence::user_store>;
-
-/// The ids of `qs`, moved out of them.
-std::vector<std::string> take_ids(std::vector<id_query>& qs) {
-  std::vector<std::string> ids;
-  ids.reserve(qs.size());
-  for (auto& q : qs)
-    ids.push_back(std::move(q.id));
-  return ids;
-}
 
 /// How often the front polls its links to the other user nodes.
 constexpr auto tick_interval = std::chrono::milliseconds(100);
@@ -185,27 +177,11 @@ user_front_actor::behavior_type user_front(front_pointer self, store_ptr store,
       },
       [=](get_atom,
           std::vector<id_query>& qs) -> caf::result<std::vector<user_result>> {
-        auto ids = take_ids(qs);
-        auto found = find_users(*self->state.store, ids);
-        if (log_enabled(log_level::debug))
-          for (size_t i = 0; i < qs.size() && i < found.size(); ++i)
-            log_line{log_level::debug, "user_read"}
-                .field("request_id", qs[i].request_id)
-                .field("user_id", ids[i])
-                .field("found", !found[i].err);
-        return found;
+        return read_batch(*self->state.store, qs);
       },
       [=](verify_atom,
           std::vector<id_query>& qs) -> caf::result<std::vector<bool>> {
-        auto ids = take_ids(qs);
-        auto exist = users_exist(*self->state.store, ids);
-        if (exist && log_enabled(log_level::debug))
-          for (size_t i = 0; i < qs.size() && i < exist->size(); ++i)
-            log_line{log_level::debug, "user_verified"}
-                .field("request_id", qs[i].request_id)
-                .field("user_id", ids[i])
-                .field("exists", static_cast<bool>((*exist)[i]));
-        return exist;
+        return verify_batch(*self->state.store, qs);
       },
       [=](metrics_atom) -> caf::result<metric_samples> {
         auto& st = self->state;
@@ -228,8 +204,11 @@ user_front_actor::behavior_type user_front(front_pointer self, store_ptr store,
 
 user_actor spawn_user_service(caf::actor_system& sys, store_ptr store,
                               const user_service_config& cfg) {
-  auto impl = sys.spawn<caf::detached>(user_front, std::move(store), cfg);
-  return caf::actor_cast<user_actor>(std::move(impl));
+  auto impl = sys.spawn<caf::detached>(user_front, store, cfg);
+  auto front = caf::actor_cast<user_actor>(std::move(impl));
+  if (!sys.has_middleman())
+    return front;
+  return spawn_user_reader(sys, std::move(store), std::move(front));
 }
 
 } // namespace microshop::actors

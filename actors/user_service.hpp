@@ -49,7 +49,10 @@ struct user_service_config {
 /// lost link to another user node fails the claims and lookups waiting on it
 /// at once with `errc::unavailable`. Neither Argon2 nor RocksDB blocks
 /// CAF's cooperative scheduler, and reads keep flowing while creates hash.
-/// Lists never show a user whose id is above one still being stored.
+/// Lists never show a user whose id is above one still being stored. With a
+/// middleman, the returned actor is a reader on its thread
+/// (`spawn_user_reader`) that answers point reads and verifications itself,
+/// where BASP delivers them, and delegates the rest to the front.
 user_actor spawn_user_service(caf::actor_system& sys,
                               std::shared_ptr<persistence::user_store> store,
                               const user_service_config& cfg);
