@@ -15,6 +15,8 @@
 
 #include <algorithm>
 #include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/typed_broker.hpp>
 #include <caf/sec.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -65,7 +67,13 @@ struct front_state {
   std::unordered_set<std::string> keys_in_progress;
 };
 
-using front_ptr = order_front_actor::stateful_pointer<front_state>;
+template <class... Sigs>
+caf::io::typed_broker<Sigs...> broker_for(caf::typed_actor<Sigs...>);
+
+/// The front as a broker: on the middleman's thread, opening no connection.
+using front_broker =
+    caf::stateful_actor<front_state, decltype(broker_for(
+                                         std::declval<order_front_actor>()))>;
 
 /// The in-progress name of the key of `x`, unique per (user id, key).
 std::string held_key(const new_order& x) {
@@ -78,7 +86,8 @@ std::string held_key(const new_order& x) {
 
 /// Stores the verified orders of `b` and the outcomes of its keys in one
 /// write, lets go of its keys and answers.
-void store_and_answer(front_ptr self, persistence::order_store& store,
+template <class Self>
+void store_and_answer(Self* self, persistence::order_store& store,
                       create_batch& b) {
   // The keys this batch holds, named before the verified orders move out.
   std::vector<std::string> held_here;
@@ -115,7 +124,8 @@ void store_and_answer(front_ptr self, persistence::order_store& store,
 /// Decides the key of `x` (which has one) for the order at `i` of `b`:
 /// refuses it, answers its stored outcome again, or holds it in progress for
 /// this batch; true when the order goes on to be created.
-bool admit_key(front_ptr self, const persistence::order_store& store,
+template <class Self>
+bool admit_key(Self* self, const persistence::order_store& store,
                create_batch& b, size_t i, const new_order& x) {
   auto& res = b.results[i];
   if (!is_valid_idempotency_key(x.idempotency_key)) {
@@ -170,7 +180,8 @@ void refuse_keyed(create_batch& b, size_t i, const caf::error& err) {
 /// nothing is stored for an order whose user was not confirmed, and a node
 /// that is down or late fails only its own orders (`errc::unavailable`,
 /// whose keys are not stored: a retry runs again).
-void create_orders(front_ptr self, const store_ptr& store,
+template <class Self>
+void create_orders(Self* self, const store_ptr& store,
                    const order_service_config& cfg, std::vector<new_order> xs,
                    std::function<void(std::vector<order_result>)> answer) {
   auto b = std::make_shared<create_batch>();
@@ -211,7 +222,7 @@ void create_orders(front_ptr self, const store_ptr& store,
       at.push_back(valid[k]);
       ids.push_back({std::move(user_ids[k]), b->orders[valid[k]].request_id});
     }
-    self->state.users.ask<std::vector<bool>>(
+    self->state.users.template ask<std::vector<bool>>(
         self, node, cfg.verify_timeout,
         [self, b, store, at, peer = cfg.map.nodes(service::users)[node]](
             caf::expected<std::vector<bool>> exists) {
@@ -241,8 +252,8 @@ void create_orders(front_ptr self, const store_ptr& store,
 
 /// The links to the user nodes of `cfg.map`, by index: `cfg.fixed_users`
 /// when given (monitored by `self`), else connections to `cfg.user_nodes`.
-peer_group<user_actor> user_links(front_ptr self,
-                                  const order_service_config& cfg) {
+template <class Self>
+peer_group<user_actor> user_links(Self* self, const order_service_config& cfg) {
   const auto& names = cfg.map.nodes(service::users);
   std::vector<peer_link<user_actor>> links(names.size());
   for (size_t i = 0; i < names.size(); ++i) {
@@ -264,8 +275,8 @@ peer_group<user_actor> user_links(front_ptr self,
   return {std::move(links), user_service_unavailable()};
 }
 
-order_front_actor::behavior_type order_front(front_ptr self,
-                                             const store_ptr& store,
+template <class Self>
+order_front_actor::behavior_type order_front(Self* self, const store_ptr& store,
                                              const order_service_config& cfg) {
   self->state.users = user_links(self, cfg);
   // Verify timeouts on the 100 ms tick below, not a CAF timer per batch.
@@ -292,7 +303,7 @@ order_front_actor::behavior_type order_front(front_ptr self,
         self->delayed_send(self, tick_interval, tick_atom_v);
       },
       [=](create_atom, new_order& x) -> caf::result<order> {
-        auto rp = self->make_response_promise<order>();
+        auto rp = self->template make_response_promise<order>();
         std::vector<new_order> one;
         one.push_back(std::move(x));
         create_orders(self, store, cfg, std::move(one),
@@ -306,7 +317,8 @@ order_front_actor::behavior_type order_front(front_ptr self,
       },
       [=](create_atom, std::vector<new_order>& xs)
           -> caf::result<std::vector<order_result>> {
-        auto rp = self->make_response_promise<std::vector<order_result>>();
+        auto rp =
+            self->template make_response_promise<std::vector<order_result>>();
         create_orders(self, store, cfg, std::move(xs),
                       [rp](std::vector<order_result> rs) mutable {
                         rp.deliver(std::move(rs));
@@ -337,10 +349,17 @@ order_front_actor::behavior_type order_front(front_ptr self,
 
 order_actor spawn_order_service(caf::actor_system& sys, store_ptr store,
                                 const order_service_config& cfg,
-                                bool detached) {
-  auto impl = detached
-                  ? sys.spawn<caf::detached>(order_front, std::move(store), cfg)
-                  : sys.spawn(order_front, std::move(store), cfg);
+                                order_home home) {
+  using on_thread = order_front_actor::stateful_pointer<front_state>;
+  if (home == order_home::middleman && sys.has_middleman())
+    return caf::actor_cast<order_actor>(sys.middleman().spawn_broker(
+        order_front<front_broker>, std::move(store), cfg));
+  auto impl = home == order_home::scheduler
+                  ? sys.spawn(order_front<std::remove_pointer_t<on_thread>>,
+                              std::move(store), cfg)
+                  : sys.spawn<caf::detached>(
+                        order_front<std::remove_pointer_t<on_thread>>,
+                        std::move(store), cfg);
   return caf::actor_cast<order_actor>(std::move(impl));
 }
 

@@ -41,19 +41,31 @@ struct order_service_config {
   size_t trim_free_bytes = size_t{32} << 20;
 };
 
-/// The order service over `store`, one actor on a thread of its own (so that
-/// RocksDB work never blocks CAF's cooperative scheduler): connects to every
+/// Where the order service runs.
+enum class order_home {
+  /// In the middleman's thread, as a broker (without a middleman: detached):
+  /// a batch arrives, is verified and stored, and is answered where BASP
+  /// runs, with no hop to another thread. RocksDB writes then hold that
+  /// thread while they run: choose `detached` when writes wait for the disk.
+  middleman,
+  /// On a thread of its own.
+  detached,
+  /// On CAF's scheduler (for tests under CAF's deterministic test scheduler,
+  /// which cannot drive a thread).
+  scheduler,
+};
+
+/// The order service over `store`, one actor that never blocks CAF's
+/// cooperative scheduler (see `order_home`): connects to every
 /// user node (reconnecting after one restarts), splits each order or batch
 /// of orders by the user node that owns each user's shard, asks each node to
 /// verify its users with one request and a finite timeout, and only then
 /// stores the verified orders, a batch in one write. An order whose user node
 /// is away fails fast with `errc::unavailable` and is not stored; the others
-/// and reads keep working. An order's id carries the shard of its user. With
-/// `detached = false` the actor runs on the scheduler instead (for tests
-/// under CAF's deterministic test scheduler, which cannot drive a thread).
+/// and reads keep working. An order's id carries the shard of its user.
 order_actor spawn_order_service(caf::actor_system& sys,
                                 std::shared_ptr<persistence::order_store> store,
                                 const order_service_config& cfg,
-                                bool detached = true);
+                                order_home home = order_home::middleman);
 
 } // namespace microshop::actors

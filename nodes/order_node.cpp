@@ -88,7 +88,11 @@ int main(int argc, char** argv) {
   auto shared_store =
       std::make_shared<persistence::order_store>(std::move(*store));
   std::weak_ptr<const void> store_alive = shared_store;
-  auto svc = actors::spawn_order_service(sys, std::move(shared_store), svc_cfg);
+  // A write that waits for the disk must not hold the middleman's thread.
+  auto home = cfg.sync_writes ? actors::order_home::detached
+                              : actors::order_home::middleman;
+  auto svc =
+      actors::spawn_order_service(sys, std::move(shared_store), svc_cfg, home);
   return nodes::publish_and_serve(sys, svc, cfg, *links, "order_node",
                                   std::move(store_alive));
 }

@@ -53,7 +53,7 @@ BOOST_AUTO_TEST_CASE(a_replay_outlives_the_service_that_stored_it) {
   BOOST_REQUIRE(is_error(refused, errc::user_not_found));
   caf::anon_send_exit(orders, caf::exit_reason::kill);
   sched.run();
-  orders = spawn_order_service(sys, store, svc_cfg, false);
+  orders = spawn_order_service(sys, store, svc_cfg, order_home::scheduler);
   sched.run();
   auto again = create(keyed(uid, "k"));
   BOOST_CHECK(again.replayed);

@@ -52,7 +52,7 @@ struct keyed_orders_fixture {
     store = std::make_shared<persistence::order_store>(std::move(*s));
     svc_cfg.fixed_users = {users};
     svc_cfg.verify_timeout = 2s;
-    orders = spawn_order_service(sys, store, svc_cfg, false);
+    orders = spawn_order_service(sys, store, svc_cfg, order_home::scheduler);
     sched.run();
   }
 

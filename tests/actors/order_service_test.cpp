@@ -63,7 +63,7 @@ struct order_service_fixture {
     svc_cfg.verify_timeout = 2s;
     orders = spawn_order_service(
         sys, std::make_shared<persistence::order_store>(std::move(*store)),
-        svc_cfg, false);
+        svc_cfg, order_home::scheduler);
     sched.run();
   }
 

@@ -48,7 +48,7 @@ struct two_user_nodes_fixture {
     BOOST_REQUIRE(store);
     orders = spawn_order_service(
         sys, std::make_shared<persistence::order_store>(std::move(*store)),
-        svc_cfg, false);
+        svc_cfg, order_home::scheduler);
     sched.run();
   }
 
