@@ -45,6 +45,16 @@ struct failures_fixture : e2e_fixture {
   }
 };
 
+/// A cluster whose order nodes wait for the disk on every write
+/// (`--sync-writes`): their service runs on a thread of its own instead of
+/// the middleman's (`order_home::detached`).
+struct sync_writes_fixture : e2e_fixture {
+  sync_writes_fixture() : e2e_fixture(false) {
+    nodes.kind_args[node_kind::orders] = {"--sync-writes"};
+    start_all();
+  }
+};
+
 } // namespace
 
 BOOST_FIXTURE_TEST_SUITE(node_failures, failures_fixture)
@@ -174,6 +184,34 @@ BOOST_AUTO_TEST_CASE(a_stopped_node_gives_504_within_the_request_timeout) {
   BOOST_CHECK(o.status == 503 || o.status == 504);
   nodes.process(owner).signal(SIGCONT);
   BOOST_CHECK(eventually([&] { return place(uid).status; }, 201));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(sync_writes_nodes, sync_writes_fixture)
+
+BOOST_AUTO_TEST_CASE(
+    an_order_node_with_synced_writes_verifies_stores_and_fails_fast) {
+  auto uid = make_user("alice")["id"].get<std::string>();
+  auto first = place(uid);
+  BOOST_REQUIRE_EQUAL(first.status, 201);
+  BOOST_CHECK_EQUAL(place("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b").status, 400);
+  // What a 201 acknowledged survives a kill -9 of its node.
+  auto orders = nodes.owner(node_kind::orders, uid);
+  nodes.kill9(orders);
+  nodes.start(orders);
+  wait_ready();
+  auto id = first.json()["id"].get<std::string>();
+  BOOST_CHECK_EQUAL(get("/api/orders/" + id).json()["id"], id);
+  // Its user node away: 503 at once, nothing stored.
+  auto users = nodes.owner(node_kind::users, uid);
+  nodes.kill9(users);
+  auto t0 = std::chrono::steady_clock::now();
+  BOOST_CHECK_EQUAL(place(uid).status, 503);
+  BOOST_CHECK(std::chrono::steady_clock::now() - t0 < 3s);
+  nodes.start(users);
+  BOOST_CHECK(eventually([&] { return place(uid).status; }, 201));
+  BOOST_CHECK_EQUAL(get_list("/api/orders?userId=" + uid).json().size(), 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
