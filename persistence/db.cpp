@@ -279,7 +279,8 @@ store_stats read_stats(const db_handle& h) {
          prop(cf, rocksdb::DB::Properties::kEstimateNumKeys)});
   }
   out.writes_stopped = prop(h.db->DefaultColumnFamily(),
-                            rocksdb::DB::Properties::kIsWriteStopped) != 0;
+                            rocksdb::DB::Properties::kIsWriteStopped) != 0 ||
+                       (h.errors && h.errors->writes_refused());
   if (h.errors) {
     out.write_stalls = h.errors->stalls();
     out.errors = h.errors->total_failures();

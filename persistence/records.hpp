@@ -110,7 +110,8 @@ struct store_stats {
   std::vector<family_stats> families;
   /// Times writes were slowed down or stopped since the store opened.
   uint64_t write_stalls = 0;
-  /// Whether writes are stopped now (`rocksdb.is-write-stopped`).
+  /// Whether writes are stopped now: by RocksDB (`rocksdb.is-write-stopped`)
+  /// or until a restart, after a failed WAL append.
   bool writes_stopped = false;
   /// Storage errors since the store opened.
   uint64_t errors = 0;

@@ -170,6 +170,7 @@ public:
     // assertion (Debian's build keeps them). Refusing writes until a restart
     // is the safe choice.
     *auto_recovery = false;
+    log_->refuse_writes();
     log_->error("writes refused until the node restarts (a WAL append "
                 "failed: " +
                     bg_error.ToString() + ")",

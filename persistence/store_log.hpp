@@ -56,6 +56,17 @@ public:
     return stalls_.load();
   }
 
+  /// Records that the store refuses writes until it is reopened (a failed WAL
+  /// append, whose recovery is off).
+  void refuse_writes() {
+    writes_refused_ = true;
+  }
+
+  /// Whether `refuse_writes` was called.
+  bool writes_refused() const {
+    return writes_refused_.load();
+  }
+
 private:
   void emit(const std::string& line);
 
@@ -70,6 +81,7 @@ private:
   std::atomic<bool> failing_{false};
   std::atomic<uint64_t> total_failures_{0};
   std::atomic<uint64_t> stalls_{0};
+  std::atomic<bool> writes_refused_{false};
 };
 
 /// RocksDB's info LOG at `path`, rotated to LOG.old at open and at

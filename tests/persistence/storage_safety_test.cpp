@@ -325,9 +325,11 @@ BOOST_AUTO_TEST_CASE(a_full_disk_is_logged_and_writes_resume_after_a_reopen) {
   BOOST_TEST_MESSAGE(failed.detail);
   BOOST_CHECK(failed.code == store_errc::failure);
   fs::remove(mnt / "spare");
-  // RocksDB's own recovery would retry every 5 s; it is off for WAL errors.
+  // RocksDB's own recovery would retry every 5 s; it is off for WAL errors,
+  // and the store says so (microshop_store_writes_stopped).
   for (int i = 0; i < 3; ++i)
     BOOST_CHECK(store->insert(make_order(300000 + i)));
+  BOOST_CHECK(store->stats().writes_stopped);
   auto lines = log.snapshot();
   for (auto& line : lines)
     BOOST_TEST_MESSAGE(line);
@@ -340,6 +342,7 @@ BOOST_AUTO_TEST_CASE(a_full_disk_is_logged_and_writes_resume_after_a_reopen) {
   store = store_error{store_errc::failure, "closed by the test"};
   auto again = order_store::open(mnt / "orders", opts);
   BOOST_REQUIRE_MESSAGE(again, why(again));
+  BOOST_CHECK(!again->stats().writes_stopped);
   BOOST_CHECK(!again->insert(make_order(400000)));
   BOOST_CHECK_EQUAL(count_orders(*again), static_cast<size_t>(stored) + 1);
 }
