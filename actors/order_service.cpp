@@ -1,5 +1,6 @@
 #include "actors/order_service.hpp"
 
+#include "actors/broker_of.hpp"
 #include "actors/errc.hpp"
 #include "actors/idempotency.hpp"
 #include "actors/ids.hpp"
@@ -16,7 +17,6 @@
 #include <algorithm>
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
-#include <caf/io/typed_broker.hpp>
 #include <caf/sec.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -67,13 +67,9 @@ struct front_state {
   std::unordered_set<std::string> keys_in_progress;
 };
 
-template <class... Sigs>
-caf::io::typed_broker<Sigs...> broker_for(caf::typed_actor<Sigs...>);
-
-/// The front as a broker: on the middleman's thread, opening no connection.
+/// The front as a broker: on the middleman's thread.
 using front_broker =
-    caf::stateful_actor<front_state, decltype(broker_for(
-                                         std::declval<order_front_actor>()))>;
+    caf::stateful_actor<front_state, broker_of<order_front_actor>>;
 
 /// The in-progress name of the key of `x`, unique per (user id, key).
 std::string held_key(const new_order& x) {

@@ -1,11 +1,11 @@
 #include "actors/user_reader.hpp"
 
+#include "actors/broker_of.hpp"
 #include "actors/log.hpp"
 #include "actors/user_logic.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
-#include <caf/io/typed_broker.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,15 +14,8 @@ namespace microshop::actors {
 
 namespace {
 
-template <class Handle> struct broker_for;
-
-template <class... Sigs> struct broker_for<caf::typed_actor<Sigs...>> {
-  using type = caf::io::typed_broker<Sigs...>;
-};
-
-/// A broker with the user service's interface: it runs in the middleman's
-/// thread and opens no connection of its own.
-using reader_broker = broker_for<user_actor>::type;
+/// A broker with the user service's interface.
+using reader_broker = broker_of<user_actor>;
 
 using store_ptr = std::shared_ptr<persistence::user_store>;
 
