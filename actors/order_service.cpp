@@ -1,6 +1,5 @@
 #include "actors/order_service.hpp"
 
-#include "actors/broker_of.hpp"
 #include "actors/errc.hpp"
 #include "actors/idempotency.hpp"
 #include "actors/ids.hpp"
@@ -17,6 +16,7 @@
 #include <algorithm>
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/io/typed_broker.hpp>
 #include <caf/sec.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -67,9 +67,11 @@ struct front_state {
   std::unordered_set<std::string> keys_in_progress;
 };
 
+/// The front on a thread of its own or on the scheduler.
+using front_actor = order_front_actor::stateful_base<front_state>;
+
 /// The front as a broker: on the middleman's thread.
-using front_broker =
-    caf::stateful_actor<front_state, broker_of<order_front_actor>>;
+using front_broker = order_front_actor::stateful_broker_base<front_state>;
 
 /// The in-progress name of the key of `x`, unique per (user id, key).
 std::string held_key(const new_order& x) {
@@ -346,16 +348,13 @@ order_front_actor::behavior_type order_front(Self* self, const store_ptr& store,
 order_actor spawn_order_service(caf::actor_system& sys, store_ptr store,
                                 const order_service_config& cfg,
                                 order_home home) {
-  using on_thread = order_front_actor::stateful_pointer<front_state>;
   if (home == order_home::middleman && sys.has_middleman())
     return caf::actor_cast<order_actor>(sys.middleman().spawn_broker(
         order_front<front_broker>, std::move(store), cfg));
   auto impl = home == order_home::scheduler
-                  ? sys.spawn(order_front<std::remove_pointer_t<on_thread>>,
-                              std::move(store), cfg)
-                  : sys.spawn<caf::detached>(
-                        order_front<std::remove_pointer_t<on_thread>>,
-                        std::move(store), cfg);
+                  ? sys.spawn(order_front<front_actor>, std::move(store), cfg)
+                  : sys.spawn<caf::detached>(order_front<front_actor>,
+                                             std::move(store), cfg);
   return caf::actor_cast<order_actor>(std::move(impl));
 }
 

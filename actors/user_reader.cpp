@@ -1,11 +1,11 @@
 #include "actors/user_reader.hpp"
 
-#include "actors/broker_of.hpp"
 #include "actors/log.hpp"
 #include "actors/user_logic.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/io/typed_broker.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,8 +14,9 @@ namespace microshop::actors {
 
 namespace {
 
-/// A broker with the user service's interface.
-using reader_broker = broker_of<user_actor>;
+/// A broker with the user service's interface (CAF's own
+/// `typed_actor::broker_base`).
+using reader_broker = user_actor::broker_base;
 
 using store_ptr = std::shared_ptr<persistence::user_store>;
 

@@ -115,6 +115,24 @@ void pump(edge_broker* self, connection_handle hdl) {
   }
 }
 
+/// Records that `remaining` bytes of the output of `hdl` are still unsent;
+/// once none are, stops following its progress. Then writes what waits and
+/// dispatches the requests queued while the output was full.
+void on_output_progress(edge_broker* self, connection_handle hdl,
+                        size_t remaining) {
+  auto i = self->state.clients.find(hdl);
+  if (i == self->state.clients.end())
+    return;
+  auto& cl = i->second;
+  cl.progress_at = clock::now();
+  cl.unsent = remaining;
+  if (cl.unsent == 0) {
+    cl.acking = false;
+    self->ack_writes(hdl, false);
+  }
+  pump(self, hdl);
+}
+
 } // namespace
 
 response overloaded(std::string_view what) {
@@ -190,19 +208,7 @@ void on_new_connection(edge_broker* self,
 
 void on_transferred(edge_broker* self,
                     const caf::io::data_transferred_msg& msg) {
-  auto i = self->state.clients.find(msg.handle);
-  if (i == self->state.clients.end())
-    return;
-  auto& cl = i->second;
-  cl.progress_at = clock::now();
-  cl.unsent = msg.remaining;
-  if (cl.unsent == 0) {
-    cl.acking = false;
-    self->ack_writes(msg.handle, false);
-  }
-  // Room again: write what waits, and dispatch the requests queued while
-  // the output was full.
-  pump(self, msg.handle);
+  on_output_progress(self, msg.handle, msg.remaining);
 }
 
 void on_closed(edge_broker* self, const caf::io::connection_closed_msg& msg) {
@@ -223,9 +229,12 @@ void on_client_tick(edge_broker* self, clock::time_point now) {
         cl.progress_at = now;
       cl.kernel_queued = queued;
       // Output the socket took at once is never reported: once nothing is
-      // left anywhere, the connection has drained.
-      if (queued == 0 && output_idle(*cl.io))
+      // left anywhere, the connection has drained (which is progress, not a
+      // stall).
+      if (queued == 0 && output_idle(*cl.io)) {
         drained.push_back(hdl);
+        continue;
+      }
     }
     if (cl.acking && cl.unsent > 0 &&
         now - cl.progress_at > st.cfg.conn_limits.idle_timeout) {
@@ -250,14 +259,8 @@ void on_client_tick(edge_broker* self, clock::time_point now) {
     drop_client(self, hdl, ending::graceful);
   for (auto hdl : refused)
     pump(self, hdl);
-  for (auto hdl : drained) {
-    if (auto i = st.clients.find(hdl); i != st.clients.end()) {
-      i->second.unsent = 0;
-      i->second.acking = false;
-      self->ack_writes(hdl, false);
-      pump(self, hdl);
-    }
-  }
+  for (auto hdl : drained)
+    on_output_progress(self, hdl, 0);
   std::erase_if(st.lingering, [&](auto& x) {
     if (!is_open(*x.second))
       return true;
